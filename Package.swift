@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "coffer",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "coffer", targets: ["coffer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // System libraries (module maps only).
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Vocabulary: imports nothing.
+        .target(name: "ArchiveModel"),
+        // IMAP framing, response grammar, command encoding. No I/O.
+        .target(name: "IMAPWire", dependencies: ["ArchiveModel"]),
+        // Sockets, TLS, sessions.
+        .target(name: "IMAPClient", dependencies: ["ArchiveModel", "IMAPWire", "COpenSSL"]),
+        // Packs of zstd-compressed blobs.
+        .target(name: "PackStore", dependencies: ["ArchiveModel", "CZstd", "COpenSSL"]),
+        // SQLite index.
+        .target(name: "Catalog", dependencies: ["ArchiveModel", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Backfill planning and the fetch → hash → compress → write pipeline.
+        .target(name: "Archiver", dependencies: ["ArchiveModel", "PackStore", "Catalog"]),
+        // Subcommands, configuration, exit codes.
+        .target(name: "CofferCommands", dependencies: [
+            "ArchiveModel", "IMAPClient", "PackStore", "Catalog", "Archiver",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        .executableTarget(name: "coffer", dependencies: ["CofferCommands"]),
+
+        .testTarget(name: "IMAPWireTests", dependencies: ["IMAPWire"]),
+        .testTarget(name: "PackStoreTests", dependencies: ["PackStore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["CofferCommands", "IMAPClient", "Catalog", "PackStore"]),
+    ]
+)
