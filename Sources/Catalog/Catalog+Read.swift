@@ -1,0 +1,149 @@
+import ArchiveModel
+import Foundation
+import GRDB
+
+extension Catalog {
+    /// The UIDs already archived for one mailbox generation.
+    public func archivedUIDs(mailbox: Int64, uidValidity: UIDValidity) throws -> Set<UInt32> {
+        try wrap {
+            try db.read { db in
+                var out = Set<UInt32>()
+                let rows = try Int64.fetchCursor(db, sql: "SELECT uid FROM messages WHERE mailbox_id = ? AND uidvalidity = ?",
+                                                 arguments: [mailbox, Int64(uidValidity.rawValue)])
+                while let uid = try rows.next() { out.insert(UInt32(uid)) }
+                return out
+            }
+        }
+    }
+
+    /// The location of a blob, or nil when the store does not hold it.
+    public func blob(_ id: BlobID) throws -> BlobRow? {
+        try wrap {
+            try db.read { db in
+                try Row.fetchOne(db, sql: "SELECT pack, offset, stored_length, raw_length, dictionary FROM blobs WHERE id = ?",
+                                 arguments: [Data(id.bytes)]).map { Self.blobRow(id: id, $0) }
+            }
+        }
+    }
+
+    /// Which of `ids` the store already holds.
+    public func existingBlobs(_ ids: [BlobID]) throws -> Set<BlobID> {
+        guard !ids.isEmpty else { return [] }
+        return try wrap {
+            try db.read { db in
+                let stmt = try db.cachedStatement(sql: "SELECT 1 FROM blobs WHERE id = ?")
+                var out = Set<BlobID>()
+                for id in ids where try Bool.fetchOne(stmt, arguments: [Data(id.bytes)]) != nil { out.insert(id) }
+                return out
+            }
+        }
+    }
+
+    /// Every blob row, in pack order. Calls `body` for each; memory stays flat.
+    public func forEachBlob(_ body: (BlobRow) throws -> Void) throws {
+        try wrap {
+            try db.read { db in
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT id, pack, offset, stored_length, raw_length, dictionary FROM blobs ORDER BY pack, offset
+                    """)
+                while let row = try rows.next() {
+                    let data: Data = row[0]
+                    guard let id = BlobID(bytes: Array(data)) else { continue }
+                    try body(BlobRow(id: id, pack: row[1], offset: UInt64(row[2] as Int64), storedLength: UInt64(row[3] as Int64),
+                                     rawLength: UInt64(row[4] as Int64), dictionary: UInt32(row[5] as Int64)))
+                }
+            }
+        }
+    }
+
+    /// Messages matching `filter`, ordered by account, mailbox, UIDVALIDITY, UID.
+    public func forEachMessage(_ filter: MessageFilter, _ body: (ListedMessage) throws -> Void) throws {
+        var clauses: [String] = []
+        var args: [any DatabaseValueConvertible] = []
+        if !filter.accounts.isEmpty {
+            clauses.append("a.name IN (\(filter.accounts.map { _ in "?" }.joined(separator: ",")))")
+            args += filter.accounts
+        }
+        if !filter.mailboxes.isEmpty {
+            let marks = filter.mailboxes.map { _ in "?" }.joined(separator: ",")
+            clauses.append("(mb.display_name IN (\(marks)) OR mb.wire_name IN (\(marks)))")
+            args += filter.mailboxes + filter.mailboxes
+        }
+        if let uid = filter.uid { clauses.append("m.uid = ?"); args.append(Int64(uid.rawValue)) }
+        if let v = filter.uidValidity { clauses.append("m.uidvalidity = ?"); args.append(Int64(v.rawValue)) }
+        if let b = filter.blob { clauses.append("m.blob = ?"); args.append(Data(b.bytes)) }
+        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        try wrap {
+            try db.read { db in
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT a.source, a.name, mb.wire_name, m.uidvalidity, m.uid, m.blob, m.size, m.internaldate, m.flags
+                    FROM messages m JOIN mailboxes mb ON mb.id = m.mailbox_id JOIN accounts a ON a.id = mb.account_id
+                    \(whereSQL) ORDER BY a.source, a.name, mb.wire_name, m.uidvalidity, m.uid
+                    """, arguments: StatementArguments(args))
+                while let row = try rows.next() {
+                    let blob: Data = row[5]
+                    let flags: String = row[8]
+                    try body(ListedMessage(source: row[0], account: row[1], mailbox: MailboxName(wire: row[2] as String),
+                                           uidValidity: UIDValidity(UInt32(row[3] as Int64)), uid: UID(UInt32(row[4] as Int64)),
+                                           blob: BlobID(bytes: Array(blob))!, size: UInt64(row[6] as Int64),
+                                           internalDate: row[7], flags: flags.split(separator: " ").map(String.init)))
+                }
+            }
+        }
+    }
+
+    /// Every (account, mailbox, UIDVALIDITY, UID) that points at `blob`.
+    public func messages(referencing blob: BlobID) throws -> [ListedMessage] {
+        var filter = MessageFilter()
+        filter.blob = blob
+        var out: [ListedMessage] = []
+        try forEachMessage(filter) { out.append($0) }
+        return out
+    }
+
+    /// Message rows whose blob has no blob row (a broken index).
+    public func messagesWithoutBlob() throws -> [ListedMessage] {
+        var out: [ListedMessage] = []
+        try wrap {
+            try db.read { db in
+                let rows = try Data.fetchAll(db, sql: "SELECT DISTINCT m.blob FROM messages m LEFT JOIN blobs b ON b.id = m.blob WHERE b.id IS NULL")
+                for data in rows { if let id = BlobID(bytes: Array(data)) { out += try messages(referencing: id) } }
+            }
+        }
+        return out
+    }
+
+    /// Totals for `coffer stats`.
+    public func totals() throws -> CatalogTotals {
+        try wrap {
+            try db.read { db in
+                let row = try Row.fetchOne(db, sql: """
+                    SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM mailboxes), (SELECT COUNT(*) FROM messages),
+                           (SELECT COALESCE(SUM(size), 0) FROM messages), (SELECT COUNT(*) FROM blobs),
+                           (SELECT COALESCE(SUM(raw_length), 0) FROM blobs), (SELECT COALESCE(SUM(stored_length), 0) FROM blobs)
+                    """)!
+                return CatalogTotals(accounts: row[0], mailboxes: row[1], messages: row[2], messageBytes: row[3],
+                                     blobs: row[4], blobRawBytes: row[5], blobStoredBytes: row[6])
+            }
+        }
+    }
+
+    static func blobRow(id: BlobID, _ row: Row) -> BlobRow {
+        BlobRow(id: id, pack: row[0], offset: UInt64(row[1] as Int64), storedLength: UInt64(row[2] as Int64),
+                rawLength: UInt64(row[3] as Int64), dictionary: UInt32(row[4] as Int64))
+    }
+}
+
+/// Counts and byte totals of the index.
+public struct CatalogTotals: Sendable, Codable {
+    public let accounts: Int64
+    public let mailboxes: Int64
+    public let messages: Int64
+    /// Sum of message sizes in bytes, counting a blob once per mailbox that holds it.
+    public let messageBytes: Int64
+    public let blobs: Int64
+    /// Sum of unique blob sizes in bytes.
+    public let blobRawBytes: Int64
+    /// Sum of compressed blob payloads in bytes.
+    public let blobStoredBytes: Int64
+}

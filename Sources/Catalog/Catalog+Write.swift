@@ -1,0 +1,102 @@
+import ArchiveModel
+import GRDB
+
+extension Catalog {
+    /// Returns the account row for (source, name), creating it if needed.
+    /// - Throws: `CatalogError.database` on SQLite failure.
+    public func account(source: String, name: String) throws -> AccountRecord {
+        try wrap {
+            try db.write { db in
+                try db.execute(sql: "INSERT OR IGNORE INTO accounts (source, name) VALUES (?, ?)", arguments: [source, name])
+                let id = try Int64.fetchOne(db, sql: "SELECT id FROM accounts WHERE source = ? AND name = ?",
+                                            arguments: [source, name])!
+                return AccountRecord(id: id, source: source, name: name)
+            }
+        }
+    }
+
+    /// Returns the mailbox row for a wire name, creating it if needed.
+    public func mailbox(account: AccountRecord, name: MailboxName, delimiter: UInt8?) throws -> MailboxRecord {
+        try wrap {
+            try db.write { db in
+                let delim = delimiter.map { String(UnicodeScalar($0)) }
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO mailboxes (account_id, wire_name, display_name, delimiter) VALUES (?, ?, ?, ?)
+                    """, arguments: [account.id, name.wireString, name.display, delim])
+                let row = try Row.fetchOne(db, sql: """
+                    SELECT id, uidvalidity, uidnext, exists_count FROM mailboxes WHERE account_id = ? AND wire_name = ?
+                    """, arguments: [account.id, name.wireString])!
+                return MailboxRecord(id: row[0], accountID: account.id, name: name,
+                                     uidValidity: (row[1] as Int64?).map { UIDValidity(UInt32($0)) },
+                                     uidNext: (row[2] as Int64?).map { UInt32($0) },
+                                     exists: (row[3] as Int64?).map { UInt32($0) })
+            }
+        }
+    }
+
+    /// Records what EXAMINE reported for a mailbox at this run.
+    public func updateMailbox(_ id: Int64, uidValidity: UIDValidity, uidNext: UInt32?, exists: UInt32?, runID: Int64?) throws {
+        try wrap {
+            try db.write { db in
+                try db.execute(sql: """
+                    UPDATE mailboxes SET uidvalidity = ?, uidnext = ?, exists_count = ?, last_run = ? WHERE id = ?
+                    """, arguments: [Int64(uidValidity.rawValue), uidNext.map { Int64($0) }, exists.map { Int64($0) }, runID, id])
+            }
+        }
+    }
+
+    /// Commits one batch in a single transaction: new blob rows (ignored when already present) and message rows.
+    ///
+    /// Call only after the pack data these rows point at is durable.
+    public func commit(blobs: [BlobRow], messages: [MessageRow], runID: Int64?) throws {
+        guard !blobs.isEmpty || !messages.isEmpty else { return }
+        try wrap {
+            try db.write { db in
+                let insertBlob = try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO blobs (id, pack, offset, stored_length, raw_length, dictionary) VALUES (?, ?, ?, ?, ?, ?)
+                    """)
+                for b in blobs {
+                    try insertBlob.execute(arguments: [Data(b.id.bytes), b.pack, Int64(b.offset), Int64(b.storedLength),
+                                                       Int64(b.rawLength), Int64(b.dictionary)])
+                }
+                let insertMessage = try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO messages (mailbox_id, uidvalidity, uid, blob, size, server_size, internaldate, flags, run_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for m in messages {
+                    try insertMessage.execute(arguments: [m.mailboxID, Int64(m.uidValidity.rawValue), Int64(m.uid.rawValue),
+                                                          Data(m.blob.bytes), Int64(m.size), m.serverSize.map { Int64($0) },
+                                                          m.internalDate, m.flags.joined(separator: " "), runID])
+                }
+            }
+        }
+    }
+
+    /// Starts a run record and returns its id.
+    public func beginRun(kind: String, started: String) throws -> Int64 {
+        try wrap {
+            try db.write { db in
+                try db.execute(sql: "INSERT INTO runs (kind, started) VALUES (?, ?)", arguments: [kind, started])
+                return db.lastInsertedRowID
+            }
+        }
+    }
+
+    /// Closes a run record with its status and JSON summary.
+    public func finishRun(_ id: Int64, finished: String, status: String, summary: String) throws {
+        try wrap {
+            try db.write { db in
+                try db.execute(sql: "UPDATE runs SET finished = ?, status = ?, summary = ? WHERE id = ?",
+                               arguments: [finished, status, summary, id])
+            }
+        }
+    }
+
+    func wrap<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as DatabaseError {
+            throw CatalogError.database(error.message ?? "SQLite error \(error.resultCode)")
+        }
+    }
+}
+
+import Foundation

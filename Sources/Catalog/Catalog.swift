@@ -1,0 +1,54 @@
+import ArchiveModel
+import Foundation
+import GRDB
+
+/// The store's index: a SQLite database (WAL mode) of accounts, mailboxes, messages and blobs.
+///
+/// The index never holds message bytes; it maps
+/// (account, mailbox, UIDVALIDITY, UID) → blob, and blob → pack location.
+/// Rows pointing at pack data are committed only after that data is durable
+/// (the caller syncs the pack writer first).
+public final class Catalog: Sendable {
+    let db: DatabasePool
+
+    /// Opens (creating if needed) the index at `path` and runs pending migrations.
+    /// - Throws: `CatalogError.cannotOpen` when the file is not a coffer index or cannot be opened.
+    public init(path: URL, readOnly: Bool = false) throws {
+        var config = Configuration()
+        config.readonly = readOnly
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            db = try DatabasePool(path: path.path, configuration: config)
+            if !readOnly { try Catalog.migrator.migrate(db) }
+        } catch let error as DatabaseError {
+            throw CatalogError.cannotOpen(path: path.path, reason: error.message ?? "\(error.resultCode)")
+        }
+    }
+
+    /// Forward-only named migrations.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-initial") { db in
+            try db.execute(sql: Schema.v1)
+        }
+        return m
+    }
+}
+
+/// Errors from the index, each naming what is wrong and what to do.
+public enum CatalogError: Error, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason):
+            return "cannot open the index \(path) (\(reason)); check that --store points at a coffer store"
+        case .database(let reason):
+            return "index error: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+
+/// The `coffer` command: subcommands per CONTRACT.md.
+public struct CofferCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "coffer",
+        abstract: "Archive IMAP mailboxes into a deduplicating, compressed, verifiable store.",
+        version: CofferVersion.string,
+        subcommands: [BackfillCommand.self, LsCommand.self, GetCommand.self, VerifyCommand.self, StatsCommand.self]
+    )
+
+    public init() {}
+
+    /// Runs the command line and exits with the contract's exit code.
+    public static func runMain() -> Never {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            exit(withError: nil)
+        } catch let error as CofferExit {
+            Foundation.exit(error.code)
+        } catch {
+            if let status = ExitStatus.classify(error) {
+                Console.error(status.message)
+                Foundation.exit(status.code)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+import Foundation
