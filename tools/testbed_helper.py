@@ -20,6 +20,7 @@ listescape-escaped: '.' -> '\\2e', '\\' -> '\\5c', a leading '~' -> '\\7e'.
 
 import argparse
 import base64
+import concurrent.futures
 import fcntl
 import hashlib
 import os
@@ -33,7 +34,9 @@ import time
 PROG = "testbed"
 USER_RE = re.compile(r"^[A-Za-z0-9_@+-][A-Za-z0-9._@+-]{0,63}$")
 NAME_RE = re.compile(r"^\d+\.T([0-9a-f]{32})\.testbed(?:[:,]|$)")
-FLAG_LETTERS = set("DFPRST")  # standard Maildir flags Dovecot maps to IMAP flags
+FLAG_LETTERS = set("DFPRST")
+JOB_FILES = 256   # files per write job
+WRITERS = 4       # writer threads  # standard Maildir flags Dovecot maps to IMAP flags
 
 
 class Fail(Exception):
@@ -128,7 +131,8 @@ def adduser(d, user, passwd_gid=None):
         raise Fail("invalid user name %r (allowed: letters, digits, . _ @ + -)" % user)
     os.makedirs(os.path.join(d, "secrets"), exist_ok=True)
     os.chmod(os.path.join(d, "secrets"), 0o700)
-    passwd = os.path.join(d, "users.passwd")
+    # may be a symlink (see resolve_runtime in tools/testbed): replace its target
+    passwd = os.path.realpath(os.path.join(d, "users.passwd"))
     lock_fd = os.open(os.path.join(d, ".users.lock"), os.O_CREAT | os.O_RDWR, 0o600)
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_EX)
@@ -287,12 +291,10 @@ class Writer:
         self.uid = uid
         self.gid = gid
         self.chown = os.geteuid() == 0 and uid is not None
-        self.created_dirs = []
 
     def _mkdir(self, path):
         if not os.path.isdir(path):
             os.makedirs(path, mode=0o700, exist_ok=True)
-            self.created_dirs.append(path)
         if self.chown:
             st = os.stat(path)
             if st.st_uid != self.uid or st.st_gid != self.gid:
@@ -313,67 +315,99 @@ class Writer:
         return base
 
 
-def load(d, user, src, uid, gid, passwd_gid=None, quiet=False):
+def plan_user(d, user, src, uid, gid, passwd_gid):
+    """adduser, create the Maildirs; return (number of mailboxes, jobs).
+
+    A job is (user, maildir_base, [(path, rel, flags)], existing_keys); jobs of
+    one mailbox share the same existing_keys set (read-only while writing)."""
     adduser(d, user, passwd_gid)
     boxes = scan(src)
-    root = os.path.join(d, "mail", user)
+    root = os.path.join(os.path.realpath(os.path.join(d, "mail")), user)
     w = Writer(root, uid, gid)
     w.ensure_maildir("")
-    added = skipped = 0
-    nbytes = 0
+    jobs = []
     for parts in sorted(boxes):
         base = w.ensure_maildir(maildir_dirname(parts))
-        cur = os.path.join(base, "cur")
-        tmpdir = os.path.join(base, "tmp")
         existing = set()  # content keys of files we wrote earlier
-        for s in ("cur", "new"):
-            for fname in os.listdir(os.path.join(base, s)):
+        for sub in ("cur", "new"):
+            for fname in os.listdir(os.path.join(base, sub)):
                 m = NAME_RE.match(fname)
                 if m:
                     existing.add(m.group(1))
-        for path, rel, flags in boxes[parts]:
-            st = os.stat(path)
-            with open(path, "rb") as f:
-                data = f.read()
-            h = hashlib.sha256(rel.encode("utf-8", "surrogateescape") + b"\0" + data).hexdigest()[:32]
-            # <mtime>.T<hash>.testbed : deterministic, so a second identical load adds nothing
-            name = "%d.T%s.testbed" % (int(st.st_mtime), h)
-            if h in existing:
-                skipped += 1
-                continue
-            existing.add(h)
-            tmp = os.path.join(tmpdir, name)
-            fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-            try:
-                mv = memoryview(data)
-                while mv:
-                    n = os.write(fd, mv)
-                    mv = mv[n:]
-                if w.chown:
-                    os.fchown(fd, uid, gid)
-            finally:
-                os.close(fd)
-            os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
-            os.rename(tmp, os.path.join(cur, name + ":2," + flags))
-            added += 1
-            nbytes += len(data)
-    if not quiet:
+        files = boxes[parts]
+        for i in range(0, len(files), JOB_FILES):
+            jobs.append((user, base, files[i:i + JOB_FILES], existing))
+    return len(boxes), jobs
+
+
+def write_job(job, uid, gid, chown):
+    """Write one job's files; returns (user, added, skipped, bytes)."""
+    user, base, files, existing = job
+    cur = os.path.join(base, "cur")
+    tmpdir = os.path.join(base, "tmp")
+    added = skipped = nbytes = 0
+    for path, rel, flags in files:
+        st = os.stat(path)
+        with open(path, "rb") as f:
+            data = f.read()
+        h = hashlib.sha256(rel.encode("utf-8", "surrogateescape") + b"\0" + data).hexdigest()[:32]
+        if h in existing:
+            skipped += 1
+            continue
+        # <mtime>.T<key>.testbed: deterministic, so a second identical load adds nothing
+        name = "%d.T%s.testbed" % (int(st.st_mtime), h)
+        tmp = os.path.join(tmpdir, name)
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        try:
+            mv = memoryview(data)
+            while mv:
+                n = os.write(fd, mv)
+                mv = mv[n:]
+            if chown:
+                os.fchown(fd, uid, gid)
+        finally:
+            os.close(fd)
+        os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+        os.rename(tmp, os.path.join(cur, name + ":2," + flags))
+        added += 1
+        nbytes += len(data)
+    return user, added, skipped, nbytes
+
+
+def load_many(d, pairs, uid, gid, passwd_gid=None):
+    """Load [(user, src)], writing with a few threads (file creation dominates)."""
+    chown = os.geteuid() == 0 and uid is not None
+    nboxes = {}
+    jobs = []
+    for user, src in pairs:
+        n, j = plan_user(d, user, src, uid, gid, passwd_gid)
+        nboxes[user] = n
+        jobs.extend(j)
+    stats = {user: [0, 0, 0] for user, _ in pairs}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=WRITERS) as ex:
+        for user, a, s_, b in ex.map(lambda j: write_job(j, uid, gid, chown), jobs):
+            st = stats[user]
+            st[0] += a
+            st[1] += s_
+            st[2] += b
+    for user, _ in pairs:
+        a, s_, b = stats[user]
         print("load %s: %d mailboxes, %d messages added (%d bytes), %d already present"
-              % (user, len(boxes), added, nbytes, skipped))
-    return added, skipped
+              % (user, nboxes[user], a, b, s_))
+    return stats
+
+
+def load(d, user, src, uid, gid, passwd_gid=None):
+    load_many(d, [(user, src)], uid, gid, passwd_gid)
 
 
 def load_users(d, root, uid, gid, passwd_gid=None):
-    users, _ = [], None
-    files, dirs = list_entries(root)
+    _files, dirs = list_entries(root)
     if not dirs:
         raise Fail("load-users: no user directories in %s" % root)
-    tot_a = tot_s = 0
-    for e in dirs:
-        a, s = load(d, e.name, e.path, uid, gid, passwd_gid)
-        tot_a += a
-        tot_s += s
-    print("load-users: %d users, %d messages added, %d already present" % (len(dirs), tot_a, tot_s))
+    stats = load_many(d, [(e.name, e.path) for e in dirs], uid, gid, passwd_gid)
+    print("load-users: %d users, %d messages added, %d already present"
+          % (len(dirs), sum(v[0] for v in stats.values()), sum(v[1] for v in stats.values())))
 
 
 # --------------------------------------------------------------------------- readiness
