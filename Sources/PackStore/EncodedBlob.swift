@@ -1,0 +1,49 @@
+import ArchiveModel
+import Foundation
+
+/// One message, hashed and compressed, ready for ``PackWriter/append(_:)``.
+///
+/// The payload is one complete zstd frame (content checksum on). Small payloads stay in memory;
+/// a payload larger than the encoder's spill threshold lives in a temporary file that the caller
+/// deletes with ``discard()`` once the blob is appended (or not needed).
+public struct EncodedBlob: Sendable {
+    /// Where the compressed bytes are.
+    public enum Payload: Sendable, Equatable {
+        /// The whole zstd frame in memory.
+        case memory([UInt8])
+        /// The zstd frame in a spill file of `length` bytes.
+        case file(URL, length: UInt64)
+    }
+
+    /// SHA-256 of the raw message bytes.
+    public let id: BlobID
+    /// Length of the raw message in bytes.
+    public let rawLength: UInt64
+    /// The compressed bytes.
+    public let payload: Payload
+    /// The zstd dictionary used; 0 means none (the only value written today).
+    public let dictionary: UInt32
+
+    /// Creates a blob from parts; `payload` must be one zstd frame of exactly `rawLength` bytes of content.
+    public init(id: BlobID, rawLength: UInt64, payload: Payload, dictionary: UInt32 = 0) {
+        self.id = id
+        self.rawLength = rawLength
+        self.payload = payload
+        self.dictionary = dictionary
+    }
+
+    /// Length of the compressed payload in bytes.
+    public var storedLength: UInt64 {
+        switch payload {
+        case .memory(let bytes): return UInt64(bytes.count)
+        case .file(_, let length): return length
+        }
+    }
+
+    /// Deletes the spill file, if there is one. Safe to call more than once.
+    public func discard() {
+        if case .file(let url, _) = payload {
+            unlink(url.path)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import ArchiveModel
+import CZstd
+import Foundation
+
+extension PackStore {
+    /// Compressed bytes read from a pack per `pread` while decoding (1 MiB at most).
+    static let readChunk = 1 << 20
+
+    /// Decompresses a whole blob into memory.
+    ///
+    /// - Parameters:
+    ///   - location: where the entry is, as returned by ``PackWriter/append(_:)`` or recovery.
+    ///   - id: when given, the entry header must name this blob and the bytes must hash to it.
+    /// - Returns: the raw message, `location.rawLength` bytes.
+    /// - Throws: `.packMissing`, `.badEntryHeader`, `.truncatedEntry`, `.locationMismatch`,
+    ///   `.corruptPayload`, `.hashMismatch`, `.unsupportedEntry` or `.io`, each naming the pack and offset.
+    public func read(_ location: BlobLocation, expected id: BlobID? = nil) throws -> [UInt8] {
+        let (file, header) = try openEntry(location, expected: id)
+        guard header.rawLength <= UInt64(Int.max / 2) else {
+            throw PackStoreError.corruptPayload(location.pack, offset: location.offset, reason: "raw length too large")
+        }
+        let raw = Int(header.rawLength)
+        let bytes = try [UInt8](unsafeUninitializedCapacity: raw) { buffer, count in
+            try decodePayload(file, at: location.offset, header: header, into: UnsafeMutableRawBufferPointer(buffer)) { _ in }
+            count = raw
+        }
+        if let id {
+            let actual = SHA256Hasher.hash(bytes)
+            guard actual == id else {
+                throw PackStoreError.hashMismatch(location.pack, offset: location.offset, expected: id, actual: actual)
+            }
+        }
+        return bytes
+    }
+
+    /// Decompresses a blob in chunks of at most 128 KiB, holding no more than about 1 MiB of
+    /// compressed input plus zstd's window (≤ 8 MiB) at a time.
+    ///
+    /// - Parameters:
+    ///   - location: where the entry is.
+    ///   - id: when given, the header must name this blob and the bytes must hash to it; a hash
+    ///     mismatch is thrown after `sink` has seen every byte.
+    ///   - sink: receives the raw bytes in order; the buffer is only valid during the call.
+    /// - Throws: the errors of ``read(_:expected:)``, or whatever `sink` throws.
+    public func stream(_ location: BlobLocation, expected id: BlobID? = nil,
+                       to sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let (file, header) = try openEntry(location, expected: id)
+        var hasher = SHA256Hasher()
+        try decodePayload(file, at: location.offset, header: header, into: nil) { chunk in
+            if id != nil { hasher.update(chunk) }
+            try sink(chunk)
+        }
+        if let id {
+            let actual = hasher.finish()
+            guard actual == id else {
+                throw PackStoreError.hashMismatch(location.pack, offset: location.offset, expected: id, actual: actual)
+            }
+        }
+    }
+
+    /// Re-reads one blob and re-hashes it without holding it in memory (`verify --read-data`).
+    ///
+    /// - Returns: `.ok`, `.hashMismatch(actual:)` when the bytes decode but hash differently, or
+    ///   `.unreadable` with the error (missing pack, damaged header, zstd checksum failure, …).
+    public func verifyBlob(_ location: BlobLocation, id: BlobID) -> BlobCheck {
+        do {
+            let (file, header) = try openEntry(location, expected: id)
+            var hasher = SHA256Hasher()
+            try decodePayload(file, at: location.offset, header: header, into: nil) { hasher.update($0) }
+            let actual = hasher.finish()
+            return actual == id ? .ok : .hashMismatch(actual: actual)
+        } catch let error as PackStoreError {
+            return .unreadable(error)
+        } catch {
+            return .unreadable(.io(pack: location.pack, path: url(of: location.pack).path, operation: "read", errno: EIO))
+        }
+    }
+
+    /// Reads and validates the entry header at `offset`, including that its payload fits in the file.
+    func readEntryHeader(_ file: PackFile, at offset: UInt64, fileSize: UInt64) throws -> EntryHeader {
+        let pack = file.pack!
+        let bytes = try file.read(count: EntryHeader.size, at: offset)
+        guard bytes.count == EntryHeader.size else { throw PackStoreError.truncatedEntry(pack, offset: offset) }
+        guard let header = EntryHeader.decode(bytes) else { throw PackStoreError.badEntryHeader(pack, offset: offset) }
+        guard header.storedLength <= fileSize, offset + UInt64(EntryHeader.size) <= fileSize - header.storedLength else {
+            throw PackStoreError.truncatedEntry(pack, offset: offset)
+        }
+        return header
+    }
+
+    /// Opens the pack of `location` and checks that the entry header agrees with the location.
+    private func openEntry(_ location: BlobLocation, expected id: BlobID?) throws -> (PackFile, EntryHeader) {
+        let file = try openForReading(location.pack)
+        let header = try readEntryHeader(file, at: location.offset, fileSize: try file.size())
+        guard header.storedLength == location.storedLength, header.rawLength == location.rawLength,
+              header.dictionary == location.dictionary, id == nil || header.id == id else {
+            throw PackStoreError.locationMismatch(location.pack, offset: location.offset)
+        }
+        return (file, header)
+    }
+}
