@@ -24,6 +24,8 @@ let package = Package(
         .target(name: "IMAPWire", dependencies: ["ArchiveModel"]),
         // Sockets, TLS, sessions.
         .target(name: "IMAPClient", dependencies: ["ArchiveModel", "IMAPWire", "COpenSSL"]),
+        // Client credentials grant (Entra ID) over libcurl, token cache, diagnosis.
+        .target(name: "EntraAuth", dependencies: ["CCurl"]),
         // Packs of zstd-compressed blobs.
         .target(name: "PackStore", dependencies: ["ArchiveModel", "CZstd", "COpenSSL"]),
         // SQLite index.
@@ -40,6 +42,7 @@ let package = Package(
 
         .testTarget(name: "IMAPWireTests", dependencies: ["IMAPWire"]),
         .testTarget(name: "PackStoreTests", dependencies: ["PackStore"]),
+        .testTarget(name: "EntraAuthTests", dependencies: ["EntraAuth"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CofferCommands", "IMAPClient", "Catalog", "PackStore"]),
     ]
 )

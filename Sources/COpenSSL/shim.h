@@ -8,3 +8,7 @@
 static inline long coffer_SSL_set_tlsext_host_name(SSL *s, const char *name) {
     return SSL_set_tlsext_host_name(s, name);
 }
+
+static inline long coffer_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
+    return SSL_CTX_set_min_proto_version(ctx, version);
+}

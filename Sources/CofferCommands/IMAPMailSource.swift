@@ -42,7 +42,9 @@ final class IMAPMailSession: MailSession {
         let receiver = BodyForwarder(sink: body)
         try session.fetchMessages(UIDSet(uids), body: receiver) { a in
             let kind: FetchedMessage.Body
-            switch a.body {
+            // Only the whole message (BODY[] without a partial origin) counts as a body.
+            let whole = a.bodies.first { $0.section.isEmpty && $0.origin == nil }
+            switch whole?.content {
             case .streamed?: kind = .streamed
             case .nil?: kind = .nil
             case .quoted(let bytes)?: kind = .inline(bytes)
@@ -65,7 +67,7 @@ final class BodyForwarder: BodyReceiver {
     func end() throws { try sink.end() }
 }
 
-extension IMAPClientError: @retroactive ClassifiedError {
+extension IMAPClientError: ClassifiedError {
     public var failureClass: FailureClass {
         switch self {
         case .loginRejected: return .authentication

@@ -1,0 +1,84 @@
+import ArchiveModel
+import Catalog
+import Foundation
+import PackStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A coffer store on disk: `index.sqlite` (the index), `packs/` (the blobs), `tmp/` (spill files), `lock`.
+///
+/// Opening for writing takes an exclusive lock (flock) so that two coffer processes never
+/// write one store, and re-indexes blobs found in an unsealed pack tail after a crash.
+public final class ArchiveStore: @unchecked Sendable {
+    public let directory: URL
+    public let catalog: Catalog
+    public let packs: PackStore
+    private var lockFD: Int32 = -1
+
+    /// Opens the store at `directory`.
+    /// - Parameters:
+    ///   - create: create the store when missing (backfill); otherwise a missing store is an error.
+    ///   - exclusive: take the writer lock.
+    /// - Throws: `StoreError.missing`, `.locked`, or index/pack errors.
+    public init(directory: URL, create: Bool, exclusive: Bool) throws {
+        self.directory = directory
+        let fm = FileManager.default
+        let indexURL = directory.appendingPathComponent("index.sqlite")
+        if !fm.fileExists(atPath: indexURL.path) {
+            guard create else { throw StoreError.missing(directory.path) }
+            try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+        if exclusive { lockFD = try Self.lock(directory) }
+        try? fm.removeItem(at: directory.appendingPathComponent("tmp"))
+        if exclusive { try fm.createDirectory(at: directory.appendingPathComponent("tmp"), withIntermediateDirectories: true) }
+        catalog = try Catalog(path: indexURL, readOnly: false)
+        packs = try PackStore(directory: directory.appendingPathComponent("packs"), access: exclusive ? .readWrite : .readOnly)
+        if exclusive { try reindexRecovered() }
+    }
+
+    deinit { if lockFD >= 0 { close(lockFD) } }
+
+    /// Where large messages spill while being compressed.
+    public var spillDirectory: URL { directory.appendingPathComponent("tmp") }
+
+    /// Blobs whose pack data survived a crash but whose index rows were never committed get their rows now,
+    /// so a re-fetch finds them and writes nothing twice.
+    private func reindexRecovered() throws {
+        let recovered = packs.recovered
+        guard !recovered.isEmpty || !packs.recoveredPacks.isEmpty else { return }
+        let present = try catalog.existingBlobs(recovered.map { $0.id })
+        let rows = recovered.filter { !present.contains($0.id) }.map {
+            BlobRow(id: $0.id, pack: $0.location.pack.hex, offset: $0.location.offset, storedLength: $0.location.storedLength,
+                    rawLength: $0.location.rawLength, dictionary: $0.location.dictionary)
+        }
+        try catalog.commit(blobs: rows, messages: [], runID: nil)
+        try packs.sealRecoveredPacks()
+    }
+
+    private static func lock(_ directory: URL) throws -> Int32 {
+        let path = directory.appendingPathComponent("lock").path
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError.cannotLock(path, String(cString: strerror(errno))) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            throw StoreError.locked(directory.path)
+        }
+        return fd
+    }
+}
+
+/// Errors opening a store.
+public enum StoreError: Error, CustomStringConvertible {
+    case missing(String)
+    case locked(String)
+    case cannotLock(String, String)
+
+    public var description: String {
+        switch self {
+        case .missing(let path): return "no coffer store at \(path); run `coffer backfill` first or check --store"
+        case .locked(let path): return "another coffer process is using the store \(path); try again when it has finished"
+        case .cannotLock(let path, let reason): return "cannot lock \(path): \(reason); check permissions of the store folder"
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArchiveModel
+
+/// What one run did to one mailbox.
+public struct MailboxReport: Sendable, Codable {
+    public var source: String
+    public var account: String
+    public var mailbox: String
+    public var mailboxWire: String
+    public var uidValidity: UInt32?
+    /// Messages the server listed.
+    public var listed = 0
+    /// Listed messages that were already archived before this run.
+    public var alreadyArchived = 0
+    /// Messages archived by this run.
+    public var new = 0
+    /// Messages listed but not archived, by reason (missing, nil-body, failed).
+    public var pending: [String: Int] = [:]
+    /// Bytes of message bodies received.
+    public var bytesFetched: UInt64 = 0
+    /// Blobs this run added to the store (the rest were duplicates).
+    public var blobsNew = 0
+    public var error: String?
+    public var seconds: Double = 0
+
+    enum CodingKeys: String, CodingKey {
+        case source, account, mailbox, listed, new, pending, error, seconds
+        case mailboxWire = "mailbox_wire", uidValidity = "uidvalidity", alreadyArchived = "already_archived"
+        case bytesFetched = "bytes_fetched", blobsNew = "blobs_new"
+    }
+}
+
+/// The outcome of a backfill or sync.
+public struct RunReport: Sendable, Codable {
+    public var runID: Int64?
+    public var kind: String
+    public var started: String
+    public var seconds: Double = 0
+    public var mailboxes: [MailboxReport] = []
+    /// Accounts that could not be processed at all, with the reason.
+    public var accountErrors: [String: String] = [:]
+    /// Set when credentials were refused; the run stopped.
+    public var authenticationFailure: String?
+    /// Set when the configuration is unusable (e.g. untrusted certificate); the run stopped.
+    public var configurationFailure: String?
+    /// True when every account error was a temporary condition (network, server unavailable).
+    public var accountErrorsTransient = true
+    public var interrupted = false
+
+    public var messagesNew: Int { mailboxes.reduce(0) { $0 + $1.new } }
+    public var bytesFetched: UInt64 { mailboxes.reduce(0) { $0 + $1.bytesFetched } }
+    public var blobsNew: Int { mailboxes.reduce(0) { $0 + $1.blobsNew } }
+    /// True when every selected mailbox was fully archived.
+    public var complete: Bool {
+        accountErrors.isEmpty && authenticationFailure == nil && configurationFailure == nil && !interrupted
+            && mailboxes.allSatisfy { $0.error == nil && $0.pending.isEmpty }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id", kind, started, seconds, mailboxes, interrupted
+        case accountErrors = "account_errors", authenticationFailure = "authentication_failure"
+        case configurationFailure = "configuration_failure", accountErrorsTransient = "account_errors_transient"
+    }
+}

@@ -1,0 +1,91 @@
+import ArchiveModel
+import IMAPWire
+
+/// What EXAMINE reports about a mailbox (RFC 9051 §6.3.3).
+public struct MailboxStatus: Sendable, Equatable {
+    public var uidValidity: UIDValidity
+    public var uidNext: UInt32?
+    public var exists: UInt32
+    public var highestModSeq: UInt64?
+}
+
+extension IMAPSession {
+    /// Logs in with a password: `LOGIN` (RFC 9051 §6.2.3), or `AUTHENTICATE PLAIN` (RFC 4616) when LOGINDISABLED.
+    /// - Throws: `IMAPClientError.loginRejected` when the server refuses the credentials.
+    public func login(user: String, password: String) throws {
+        do {
+            if capabilities.contains("LOGINDISABLED") && capabilities.contains("AUTH=PLAIN") {
+                var response: [UInt8] = [0]
+                response += Array(user.utf8) + [0] + Array(password.utf8)
+                try run(.authenticate(mechanism: "PLAIN", initialResponse: response))
+            } else {
+                try run(.login(user: user, password: password))
+            }
+        } catch IMAPClientError.commandFailed(_, _, let text) {
+            throw IMAPClientError.loginRejected(user: user, serverText: text)
+        }
+        if !capabilitiesCameWithLogin { try refreshCapabilities() }
+    }
+
+    private var capabilitiesCameWithLogin: Bool { capabilities.contains("IMAP4REV1") || capabilities.contains("IMAP4REV2") }
+
+    /// Sends ID (RFC 2971) when the server supports it; failures are ignored.
+    public func identify(name: String, version: String) {
+        guard capabilities.contains("ID") else { return }
+        _ = try? run(.id([("name", name), ("version", version)]))
+    }
+
+    /// Lists every mailbox (`LIST "" "*"`).
+    public func listMailboxes() throws -> [ListEntry] {
+        var entries: [ListEntry] = []
+        try run(.list(reference: MailboxName(wire: ""), pattern: "*")) { u in
+            if case .list(let entry) = u { entries.append(entry) }
+        }
+        return entries
+    }
+
+    /// Opens a mailbox read-only (EXAMINE, RFC 9051 §6.3.3) so nothing, not even \Recent, changes.
+    /// - Throws: `IMAPClientError.commandFailed` when the mailbox cannot be opened; `.protocolError` without UIDVALIDITY.
+    public func examine(_ name: MailboxName) throws -> MailboxStatus {
+        var validity: UIDValidity?
+        var next: UInt32?
+        var exists: UInt32 = 0
+        var modseq: UInt64?
+        try run(.examine(name)) { u in
+            switch u {
+            case .exists(let n): exists = n
+            case .condition(_, let text):
+                switch text.code {
+                case .uidValidity(let v)?: validity = v
+                case .uidNext(let n)?: next = n.rawValue
+                case .highestModSeq(let m)?: modseq = m
+                default: break
+                }
+            default: break
+            }
+        }
+        guard let validity else { throw IMAPClientError.protocolError("EXAMINE \(name.display) gave no UIDVALIDITY") }
+        return MailboxStatus(uidValidity: validity, uidNext: next, exists: exists, highestModSeq: modseq)
+    }
+
+    /// All UIDs of the open mailbox (`UID SEARCH ALL`), ascending.
+    public func allUIDs() throws -> [UID] {
+        var uids: [UID] = []
+        try run(.uidSearch("ALL")) { u in
+            switch u {
+            case .search(let found): uids += found
+            case .esearch(let e): uids += e.uids
+            default: break
+            }
+        }
+        return uids.sorted()
+    }
+
+    /// `UID FETCH set (UID RFC822.SIZE INTERNALDATE FLAGS BODY.PEEK[])`: bodies stream to `body`,
+    /// then `onFetch` gets each FETCH response's attributes. BODY.PEEK never sets \Seen.
+    public func fetchMessages(_ set: UIDSet, body: BodyReceiver, onFetch: (FetchAttributes) throws -> Void) throws {
+        try run(.uidFetch(set, ["UID", "RFC822.SIZE", "INTERNALDATE", "FLAGS", "BODY.PEEK[]"]), onUntagged: { u in
+            if case .fetch(_, let attributes) = u { try onFetch(attributes) }
+        }, body: body)
+    }
+}

@@ -1,0 +1,3 @@
+import CofferCommands
+
+CofferCommand.runMain()
