@@ -103,14 +103,12 @@ extension Catalog {
 
     /// Message rows whose blob has no blob row (a broken index).
     public func messagesWithoutBlob() throws -> [ListedMessage] {
-        var out: [ListedMessage] = []
-        try wrap {
+        let ids = try wrap {
             try db.read { db in
-                let rows = try Data.fetchAll(db, sql: "SELECT DISTINCT m.blob FROM messages m LEFT JOIN blobs b ON b.id = m.blob WHERE b.id IS NULL")
-                for data in rows { if let id = BlobID(bytes: Array(data)) { out += try messages(referencing: id) } }
+                try Data.fetchAll(db, sql: "SELECT DISTINCT m.blob FROM messages m LEFT JOIN blobs b ON b.id = m.blob WHERE b.id IS NULL")
             }
         }
-        return out
+        return try ids.compactMap { BlobID(bytes: Array($0)) }.flatMap { try messages(referencing: $0) }
     }
 
     /// Totals for `coffer stats`.

@@ -28,41 +28,41 @@ final class StoreChecker {
             let list = (try? store.packs.entries(of: pack)) ?? []
             entries[pack.hex] = Dictionary(list.map { ($0.location.offset, $0.id) }, uniquingKeysWith: { a, _ in a })
         }
+        var bad: [(BlobRow, String, String)] = []
         try store.catalog.forEachBlob { row in
             guard let packEntries = entries[row.pack] else {
-                findings.append(Finding(kind: "missing-pack", pack: row.pack, blob: row.id.hex,
-                                        messages: try store.catalog.messages(referencing: row.id),
-                                        detail: "the pack holding this blob is missing; restore it from a backup copy of the store, or re-fetch with `coffer backfill` after removing the blob's rows"))
+                bad.append((row, "missing-pack", "the pack holding this blob is missing; restore it from a backup copy of the store"))
                 return
             }
             if packEntries[row.offset] != row.id {
-                findings.append(Finding(kind: "wrong-location", pack: row.pack, blob: row.id.hex,
-                                        messages: try store.catalog.messages(referencing: row.id),
-                                        detail: "the index points at offset \(row.offset), which does not hold this blob; the index or the pack was altered"))
+                bad.append((row, "wrong-location", "the index points at offset \(row.offset), which does not hold this blob; the index or the pack was altered"))
             }
         }
-        return findings
+        return try findings + bad.map { try finding($0.0, kind: $0.1, detail: $0.2) }
     }
 
     /// Decompresses every blob and recomputes its SHA-256.
     func checkData() throws -> [Finding] {
-        var findings: [Finding] = []
+        var bad: [(BlobRow, String, String)] = []
         try store.catalog.forEachBlob { row in
-            guard let pack = PackID(hex: row.pack) else { return }
+            guard let pack = PackID(hex: row.pack) else {
+                bad.append((row, "bad-pack-id", "the index names a pack ID that is not 32 hex characters; the index was altered"))
+                return
+            }
             let location = BlobLocation(pack: pack, offset: row.offset, storedLength: row.storedLength,
                                         rawLength: row.rawLength, dictionary: row.dictionary)
             switch store.packs.verifyBlob(location, id: row.id) {
             case .ok: break
             case .hashMismatch(let actual):
-                findings.append(Finding(kind: "hash-mismatch", pack: row.pack, blob: row.id.hex,
-                                        messages: try store.catalog.messages(referencing: row.id),
-                                        detail: "the stored bytes hash to \(actual.hex), not to the blob's name: the pack is damaged; restore the pack from a backup or re-fetch these messages"))
+                bad.append((row, "hash-mismatch", "the stored bytes hash to \(actual.hex), not to the blob's name: the pack is damaged; restore the pack from a backup or re-fetch these messages"))
             case .unreadable(let reason):
-                findings.append(Finding(kind: "unreadable", pack: row.pack, blob: row.id.hex,
-                                        messages: try store.catalog.messages(referencing: row.id),
-                                        detail: "the blob cannot be read (\(reason)): the pack is damaged; restore the pack from a backup or re-fetch these messages"))
+                bad.append((row, "unreadable", "the blob cannot be read (\(reason)): the pack is damaged; restore the pack from a backup or re-fetch these messages"))
             }
         }
-        return findings
+        return try bad.map { try finding($0.0, kind: $0.1, detail: $0.2) }
+    }
+
+    private func finding(_ row: BlobRow, kind: String, detail: String) throws -> Finding {
+        Finding(kind: kind, pack: row.pack, blob: row.id.hex, messages: try store.catalog.messages(referencing: row.id), detail: detail)
     }
 }

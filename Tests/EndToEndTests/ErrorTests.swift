@@ -3,12 +3,14 @@ import XCTest
 
 /// Bad input of each kind: one clear line, the contract's exit code, and the store left unchanged.
 final class ErrorTests: XCTestCase {
+    /// What the store holds: every pack's SHA-256 and every archived (account, mailbox, UIDVALIDITY, UID → blob) row.
     private func snapshot(_ store: URL) throws -> [String: String] {
         var out: [String: String] = [:]
         guard let e = FileManager.default.enumerator(atPath: store.path) else { return [:] }
-        for case let rel as String in e where rel.hasSuffix(".pack") || rel == "index.sqlite" {
+        for case let rel as String in e where rel.hasSuffix(".pack") {
             out[rel] = try sha256(ofFile: store.appendingPathComponent(rel).path)
         }
+        out["ls"] = try Coffer.run(["ls", "--store", store.path, "--json"]).stdoutText
         return out
     }
 
