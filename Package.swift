@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Archiver", dependencies: ["ArchiveModel", "PackStore", "Catalog"]),
         // Subcommands, configuration, exit codes.
         .target(name: "CofferCommands", dependencies: [
-            "ArchiveModel", "IMAPClient", "PackStore", "Catalog", "Archiver",
+            "ArchiveModel", "IMAPClient", "EntraAuth", "PackStore", "Catalog", "Archiver",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),

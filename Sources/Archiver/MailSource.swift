@@ -1,4 +1,5 @@
 import ArchiveModel
+import Foundation
 
 /// Where mail comes from. The pipeline talks to this protocol, never to IMAP directly,
 /// so tests can plug in other sources.
@@ -19,6 +20,9 @@ public protocol MailSession: AnyObject {
     /// Fetches `uids` from the open mailbox. Body bytes stream to `body`; after each message's
     /// body, `onMessage` gets its attributes.
     func fetch(_ uids: [UID], body: BodySink, onMessage: (FetchedMessage) throws -> Void) throws
+    /// When the session's credentials stop being valid (an access token's expiry); nil for never.
+    /// The pipeline reconnects between batches before that moment.
+    var validUntil: Date? { get }
     /// Ends the session politely; never throws.
     func close()
 }

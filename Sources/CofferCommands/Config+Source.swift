@@ -35,11 +35,29 @@ extension ConfigReader {
             }
         }
         let accounts = try self.accounts(t, index: i, base: base, auth: auth)
+        let oauth = auth == .oauth2 ? try self.oauth(t, index: i, base: base) : nil
         guard !accounts.isEmpty else { throw error("accounts", "no accounts; list at least one", source: i) }
         return SourceConfig(name: name, host: host, port: port, tls: tls, caFile: caFile, auth: auth, accounts: accounts,
                             include: try strings(t, "include", source: i, default: ["*"]),
                             exclude: try strings(t, "exclude", source: i, default: []),
-                            maxConnections: try int(t, "max_connections", source: i, default: 4, range: 1...64))
+                            maxConnections: try int(t, "max_connections", source: i, default: 4, range: 1...64),
+                            oauth: oauth)
+    }
+
+    /// The oauth2 keys. Their values are checked (GUIDs, tenant, scope, authority) when the source is used.
+    func oauth(_ t: TOMLTable, index i: Int, base: URL) throws -> OAuthConfig {
+        guard let secretValue = t["client_secret"] else {
+            throw error("client_secret", "missing; add client_secret = { env = \"NAME\" } with the secret's value", source: i)
+        }
+        let mechanism = try string(t, "sasl", source: i, default: "xoauth2").lowercased()
+        guard ["xoauth2", "oauthbearer"].contains(mechanism) else {
+            throw error("sasl", "must be \"xoauth2\" or \"oauthbearer\"", source: i)
+        }
+        return OAuthConfig(tenantID: try string(t, "tenant_id", source: i), clientID: try string(t, "client_id", source: i),
+                           clientSecret: try secret(secretValue, key: "client_secret", source: i, base: base),
+                           scope: try string(t, "scope", source: i, default: "https://outlook.office365.com/.default"),
+                           authority: try string(t, "authority", source: i, default: "https://login.microsoftonline.com"),
+                           mechanism: mechanism)
     }
 
     /// `accounts` (strings or `{ user, password }` tables) plus `accounts_file`.

@@ -21,6 +21,19 @@ struct SourceConfig {
     var include: [String]
     var exclude: [String]
     var maxConnections: Int
+    /// Set when `auth = "oauth2"`.
+    var oauth: OAuthConfig?
+}
+
+/// The client credentials grant settings of an `auth = "oauth2"` source.
+struct OAuthConfig {
+    var tenantID: String
+    var clientID: String
+    var clientSecret: Secret
+    var scope: String
+    var authority: String
+    /// `xoauth2` (default) or `oauthbearer`.
+    var mechanism: String
 }
 
 /// One account of a source: the login name and, for password sources, where the password is.

@@ -1,27 +1,79 @@
 import ArchiveModel
 import Archiver
+import EntraAuth
+import Foundation
 import IMAPClient
 import IMAPWire
 
-/// A `MailSource` over IMAP with password authentication.
+/// How a source logs in: a password per account, or an access token from the client credentials grant.
+enum SourceCredentials: Sendable {
+    case passwords([String: String])
+    case oauth(TokenClient, OAuthMechanism)
+}
+
+/// A `MailSource` over IMAP.
 struct IMAPMailSource: MailSource {
     let settings: ConnectionSettings
-    /// Password per account, resolved from the config before the run starts.
-    let passwords: [String: String]
+    let credentials: SourceCredentials
 
     func openSession(account: String) throws -> MailSession {
         let session = try IMAPSession(settings: settings)
         session.identify(name: "coffer", version: CofferVersion.string)
-        try session.login(user: account, password: passwords[account] ?? "")
-        return IMAPMailSession(session: session)
+        switch credentials {
+        case .passwords(let passwords):
+            try session.login(user: account, password: passwords[account] ?? "")
+            return IMAPMailSession(session: session, validUntil: nil)
+        case .oauth(let client, let mechanism):
+            let token = try client.accessToken()
+            try authenticate(session, account: account, token: token, mechanism: mechanism)
+            return IMAPMailSession(session: session, validUntil: token.expiresAt)
+        }
     }
+
+    /// AUTHENTICATE with the token; a refusal names the Exchange-side causes to check.
+    func authenticate(_ session: IMAPSession, account: String, token: AccessToken, mechanism: OAuthMechanism) throws {
+        let response = mechanism == .xoauth2
+            ? SASL.xoauth2(user: account, token: token.value)
+            : SASL.oauthBearer(user: account, host: settings.host, port: settings.port, token: token.value)
+        do {
+            try session.authenticate(mechanism, user: account, initialResponse: response)
+        } catch IMAPClientError.loginRejected(let user, let text) {
+            throw OAuthLoginRefused(account: user, serverText: text, claims: token.claims)
+        }
+    }
+}
+
+/// The server refused a token the identity platform issued (cases B01, B02).
+struct OAuthLoginRefused: Error, CustomStringConvertible, ClassifiedError {
+    let account: String
+    let serverText: String
+    let claims: TokenClaims?
+
+    var failureClass: FailureClass { .authentication }
+
+    var description: String {
+        var text = "the server refused the access token for \(account) (\(serverText))"
+        if let claims {
+            if let problem = claims.imapProblems.first { return text + "; " + problem }
+            text += "; " + claims.exchangeRefusalChecklist(mailbox: account)
+        }
+        return text
+    }
+}
+
+extension TokenError: ClassifiedError {
+    public var failureClass: FailureClass { isPermanentAuthFailure ? .authentication : .transient }
 }
 
 /// Adapts an `IMAPSession` to the pipeline's `MailSession`.
 final class IMAPMailSession: MailSession {
     let session: IMAPSession
+    let validUntil: Date?
 
-    init(session: IMAPSession) { self.session = session }
+    init(session: IMAPSession, validUntil: Date?) {
+        self.session = session
+        self.validUntil = validUntil
+    }
 
     func mailboxes() throws -> [RemoteMailbox] {
         try session.listMailboxes().map { entry in

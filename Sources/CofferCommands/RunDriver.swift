@@ -1,4 +1,5 @@
 import Archiver
+import EntraAuth
 import Foundation
 import IMAPClient
 
@@ -16,6 +17,7 @@ struct RunDriver {
         }
         let config = try Config.load(path)
         let jobs = try makeJobs(config)
+        try preflight(jobs)
         let store = try ArchiveStore(directory: config.storePath, create: true, exclusive: true)
         let stop = StopFlag()
         let signals = SignalHandler(stop: stop)
@@ -26,6 +28,18 @@ struct RunDriver {
         return ExitStatus.of(report)
     }
 
+    /// Gets each OAuth source's first access token before anything else: a token-endpoint error
+    /// stops the run here, before any IMAP connection or store change (exit 3, or 75 when unreachable).
+    func preflight(_ jobs: [BackfillJob]) throws {
+        for job in jobs {
+            guard let source = job.mailSource as? IMAPMailSource, case .oauth(let client, _) = source.credentials else { continue }
+            do { _ = try client.accessToken() } catch let error as TokenError {
+                Console.error("error: source \(job.source): \(error)")
+                throw CofferExit(code: error.isPermanentAuthFailure ? ExitCode32.authentication : ExitCode32.tryLater)
+            }
+        }
+    }
+
     /// Builds one job per selected source; resolves secrets now so a missing one fails before any network use.
     func makeJobs(_ config: Config) throws -> [BackfillJob] {
         var jobs: [BackfillJob] = []
@@ -33,19 +47,12 @@ struct RunDriver {
             var accounts = source.accounts
             if !selection.accounts.isEmpty { accounts = accounts.filter { selection.accounts.contains($0.user) } }
             if accounts.isEmpty { continue }
-            guard source.auth == .password else {
-                throw ConfigError(file: config.file.path, line: nil, key: "source \(source.name).auth",
-                                  problem: "auth = \"oauth2\" is not supported by this version yet; use auth = \"password\"")
-            }
-            var passwords: [String: String] = [:]
-            for account in accounts {
-                passwords[account.user] = try account.password?.resolve(configFile: config.file, key: "source \(source.name).accounts.password")
-            }
+            let credentials = try SourceSetup(config: config, source: source).credentials(for: accounts)
             var settings = ConnectionSettings(host: source.host, port: source.port,
                                               security: ConnectionSettings.Security(rawValue: source.tls) ?? .implicit,
                                               caFile: source.caFile)
             settings.idleTimeout = 120
-            jobs.append(BackfillJob(source: source.name, mailSource: IMAPMailSource(settings: settings, passwords: passwords),
+            jobs.append(BackfillJob(source: source.name, mailSource: IMAPMailSource(settings: settings, credentials: credentials),
                                     accounts: accounts.map(\.user),
                                     selection: MailboxSelection(include: source.include, exclude: source.exclude, only: selection.mailboxes),
                                     connections: selection.connections ?? source.maxConnections))

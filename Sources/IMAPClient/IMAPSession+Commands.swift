@@ -13,8 +13,10 @@ extension IMAPSession {
     /// Logs in with a password: `LOGIN` (RFC 9051 §6.2.3), or `AUTHENTICATE PLAIN` (RFC 4616) when LOGINDISABLED.
     /// - Throws: `IMAPClientError.loginRejected` when the server refuses the credentials.
     public func login(user: String, password: String) throws {
+        let before = capabilities
+        clearCapabilities()
         do {
-            if capabilities.contains("LOGINDISABLED") && capabilities.contains("AUTH=PLAIN") {
+            if before.contains("LOGINDISABLED") && before.contains("AUTH=PLAIN") {
                 var response: [UInt8] = [0]
                 response += Array(user.utf8) + [0] + Array(password.utf8)
                 try run(.authenticate(mechanism: "PLAIN", initialResponse: response))
@@ -24,10 +26,9 @@ extension IMAPSession {
         } catch IMAPClientError.commandFailed(_, _, let text) {
             throw IMAPClientError.loginRejected(user: user, serverText: text)
         }
-        if !capabilitiesCameWithLogin { try refreshCapabilities() }
+        // Capabilities may change after login (RFC 9051 §6.2.3); use the ones sent with OK, or ask.
+        if capabilities.isEmpty { try refreshCapabilities() }
     }
-
-    private var capabilitiesCameWithLogin: Bool { capabilities.contains("IMAP4REV1") || capabilities.contains("IMAP4REV2") }
 
     /// Sends ID (RFC 2971) when the server supports it; failures are ignored.
     public func identify(name: String, version: String) {

@@ -39,6 +39,9 @@ public final class IMAPSession {
 
     deinit { readBuffer.deallocate() }
 
+    /// Forgets the capabilities (before a login, which may change them).
+    func clearCapabilities() { capabilities = [] }
+
     /// Sends CAPABILITY and records the answer.
     public func refreshCapabilities() throws {
         try run(.capability)
@@ -51,9 +54,12 @@ public final class IMAPSession {
     ///   - body: receives streamed message-body literals (FETCH).
     /// - Returns: the tagged response when it is OK.
     /// - Throws: `IMAPClientError.commandFailed` for NO/BAD; connection errors.
+    ///   - onContinuation: answers a continuation request that is not a literal continuation
+    ///     (SASL challenges); returns the line to send without CRLF.
     @discardableResult
     public func run(_ command: Command, onUntagged: (UntaggedResponse) throws -> Void = { _ in },
-                    body: BodyReceiver? = nil) throws -> TaggedResponse {
+                    body: BodyReceiver? = nil,
+                    onContinuation: ((ContinuationRequest) throws -> [UInt8])? = nil) throws -> TaggedResponse {
         let tag = nextTag()
         let pieces = CommandEncoder(literalPlus: capabilities.contains("LITERAL+")).encode(tag: tag, command)
         try transport.write(pieces[0])
@@ -62,15 +68,19 @@ public final class IMAPSession {
         while result == nil {
             try readEvents { event in
                 switch event {
-                case .response(.continuation):
-                    guard let next = remaining.popFirst() else {
+                case .response(.continuation(let request)):
+                    if let next = remaining.popFirst() {
+                        try transport.write(next)
+                    } else if let onContinuation {
+                        try transport.write(try onContinuation(request) + [13, 10])
+                    } else {
                         throw IMAPClientError.protocolError("unexpected continuation request")
                     }
-                    try transport.write(next)
                 case .response(.untagged(let u)):
                     try observe(u)
                     try onUntagged(u)
                 case .response(.tagged(let t)):
+                    if case .capability(let caps)? = t.text.code { capabilities = Set(caps.map { $0.uppercased() }) }
                     if t.tag == tag { result = t }
                 case .bodyBegin(let size): try body?.begin(size: size)
                 case .bodyBytes(let bytes): try body?.bytes(bytes)
