@@ -34,6 +34,12 @@ public final class Catalog: Sendable {
         m.registerMigration("v1-initial") { db in
             try db.execute(sql: Schema.v1)
         }
+        m.registerMigration("v2-sync-state") { db in
+            try db.execute(sql: Schema.v2)
+        }
+        m.registerMigration("v3-headers") { db in
+            try db.execute(sql: Schema.v3Headers)
+        }
         return m
     }
 }

@@ -51,3 +51,33 @@ enum Schema {
     );
     """
 }
+
+extension Schema {
+    /// Per-UID state (what is not archived yet, and why), events seen by sync, mailbox sync state.
+    static let v2 = """
+    CREATE TABLE uid_state (
+        mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id),
+        uidvalidity INTEGER NOT NULL,
+        uid INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 1,
+        last_error TEXT,
+        first_seen TEXT NOT NULL,
+        last_attempt TEXT NOT NULL,
+        PRIMARY KEY (mailbox_id, uidvalidity, uid)
+    ) WITHOUT ROWID;
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER,
+        mailbox_id INTEGER REFERENCES mailboxes(id),
+        uidvalidity INTEGER,
+        uid INTEGER,
+        kind TEXT NOT NULL,
+        detail TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX events_mailbox ON events (mailbox_id, uidvalidity, uid);
+    ALTER TABLE mailboxes ADD COLUMN highest_modseq INTEGER;
+    ALTER TABLE mailboxes ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
+    """
+}
