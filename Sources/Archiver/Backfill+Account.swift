@@ -7,7 +7,7 @@ extension Backfill {
     /// Attempts per mailbox when the connection breaks (each on a fresh session).
     static let attemptsPerMailbox = 3
 
-    /// Archives one account: lists its mailboxes and archives each selected one.
+    /// Archives one account: lists its mailboxes, records new and gone ones, archives each selected one.
     func archiveAccount(_ job: BackfillJob, _ account: String, writer: ArchiveWriter, runID: Int64) throws {
         let holder = SessionHolder(source: job.mailSource, account: account)
         defer { holder.drop(polite: true) }
@@ -18,10 +18,17 @@ extension Backfill {
             return
         }
         let accountRecord = try store.catalog.account(source: job.source, name: account)
+        let known = try store.catalog.mailboxes(account: accountRecord)
+        let knownNames = Set(known.map(\.name))
+        if job.selection.only.isEmpty { try recordGoneMailboxes(known, listed: remote, runID: runID) }
         let collector = BodyCollector(spillDirectory: store.spillDirectory)
         for mailbox in remote where mailbox.selectable && job.selection.includes(mailbox.name) {
             if stop.isSet { return }
             let record = try store.catalog.mailbox(account: accountRecord, name: mailbox.name, delimiter: mailbox.delimiter)
+            if !knownNames.contains(mailbox.name) && !known.isEmpty {
+                try store.catalog.recordEvent(.mailboxNew, mailbox: record.id, runID: runID, at: Timestamp.now())
+            }
+            if record.status != "active" { try store.catalog.setMailboxStatus(record.id, "active") }
             var result = MailboxReport(source: job.source, account: account, mailbox: mailbox.name.display,
                                        mailboxWire: mailbox.name.wireString)
             let started = Date()
@@ -33,14 +40,32 @@ extension Backfill {
         }
     }
 
+    /// Mailboxes the index knows but the server no longer lists are marked `gone` (their messages stay);
+    /// a listed mailbox with the same UIDVALIDITY that the index did not know is recorded as the new name.
+    func recordGoneMailboxes(_ known: [MailboxRecord], listed: [RemoteMailbox], runID: Int64) throws {
+        let listedNames = Set(listed.map(\.name))
+        let knownNames = Set(known.map(\.name))
+        for gone in known where gone.status == "active" && !listedNames.contains(gone.name) {
+            try store.catalog.setMailboxStatus(gone.id, "gone")
+            var detail: String?
+            if let validity = gone.uidValidity, let holderless = listed.first(where: { !knownNames.contains($0.name) && $0.selectable }) {
+                detail = "no longer listed; UIDVALIDITY \(validity); a new mailbox \(holderless.name.display) appeared"
+            }
+            try store.catalog.recordEvent(.mailboxGone, mailbox: gone.id, uidValidity: gone.uidValidity, detail: detail,
+                                          runID: runID, at: Timestamp.now())
+        }
+    }
+
     /// Archives one mailbox, reconnecting after transient failures (a dropped connection, an expired
     /// session such as Exchange's `BYE … AccessTokenExpired`): committed batches stay, the retry
-    /// fetches only what is still missing. Returns true when the account cannot go on.
+    /// fetches only what is still missing, and a message whose literal broke the framing is
+    /// isolated and marked `failed`. Returns true when the account cannot go on.
     func archiveWithRetries(_ holder: SessionHolder, _ record: MailboxRecord, _ result: inout MailboxReport,
                             collector: BodyCollector, writer: ArchiveWriter, runID: Int64) throws -> Bool {
+        var isolate = false
         for attempt in 1...Self.attemptsPerMailbox {
             do {
-                try archiveMailbox(holder, record, &result, collector: collector, writer: writer, runID: runID)
+                try archiveMailbox(holder, record, &result, collector: collector, writer: writer, runID: runID, isolate: isolate)
                 result.error = nil
                 return false
             } catch let error as WriteFailure {
@@ -48,6 +73,7 @@ extension Backfill {
             } catch let error as ClassifiedError where error.failureClass == .transient {
                 result.error = "\(error)"
                 holder.drop(polite: false)
+                isolate = isolate || error.isMessageLevel
                 if attempt < Self.attemptsPerMailbox { progress("\(result.account)/\(result.mailbox): \(error); reconnecting") }
             } catch let error as ClassifiedError where error.failureClass == .authentication || error.failureClass == .configuration {
                 result.error = "\(error)"
@@ -61,73 +87,11 @@ extension Backfill {
         return false
     }
 
-    /// EXAMINE, list UIDs, fetch what is missing in batches; renews the session between batches
-    /// before its credentials expire.
-    func archiveMailbox(_ holder: SessionHolder, _ record: MailboxRecord, _ result: inout MailboxReport,
-                        collector: BodyCollector, writer: ArchiveWriter, runID: Int64) throws {
-        if holder.isExpiring { holder.drop(polite: true) }
-        let status = try holder.current().examine(record.name)
-        result.uidValidity = status.uidValidity.rawValue
-        try store.catalog.updateMailbox(record.id, uidValidity: status.uidValidity, uidNext: status.uidNext,
-                                        exists: status.exists, runID: runID)
-        let listed = status.exists == 0 ? [] : try holder.current().uids()
-        let archived = try store.catalog.archivedUIDs(mailbox: record.id, uidValidity: status.uidValidity)
-        let missing = listed.filter { !archived.contains($0.rawValue) }
-        result.listed = listed.count
-        result.alreadyArchived = max(result.alreadyArchived, listed.count - missing.count - result.new)
-        var start = 0
-        while start < missing.count {
-            if stop.isSet { return }
-            if holder.isExpiring { try renew(holder, record, expected: status.uidValidity) }
-            let batch = Array(missing[start..<min(start + options.batchSize, missing.count)])
-            try fetchBatch(try holder.current(), batch, record, status.uidValidity, &result, collector: collector, writer: writer)
-            start += batch.count
-        }
-    }
-
-    /// Replaces an expiring session with a fresh one and re-opens the mailbox; UIDVALIDITY must not have changed.
-    func renew(_ holder: SessionHolder, _ record: MailboxRecord, expected: UIDValidity) throws {
-        holder.drop(polite: true)
-        let status = try holder.current().examine(record.name)
-        guard status.uidValidity == expected else { throw UIDValidityChanged(mailbox: record.name.display) }
-    }
-
-    /// Fetches one batch and commits it. Only a FETCH carrying a requested UID and a body counts as a result.
-    func fetchBatch(_ session: MailSession, _ uids: [UID], _ record: MailboxRecord, _ validity: UIDValidity,
-                    _ result: inout MailboxReport, collector: BodyCollector, writer: ArchiveWriter) throws {
-        let wanted = Set(uids)
-        var staged: [UID: StagedMessage] = [:]
-        var nilBodies = Set<UID>()
-        defer { staged.values.forEach { $0.blob.discard() } }
-        try session.fetch(uids, body: collector) { message in
-            let blob = collector.take()
-            guard let uid = message.uid, wanted.contains(uid) else { blob?.discard(); return }
-            let encoded: EncodedBlob?
-            switch message.body {
-            case .streamed: encoded = blob
-            case .inline(let bytes): encoded = try collector.encodeInline(bytes)
-            case .nil: nilBodies.insert(uid); encoded = nil
-            case .absent: encoded = nil
-            }
-            guard let encoded else { return }
-            staged[uid]?.blob.discard()
-            staged[uid] = StagedMessage(mailboxID: record.id, uidValidity: validity, uid: uid, blob: encoded,
-                                        serverSize: message.serverSize, internalDate: message.internalDate, flags: message.flags)
-        }
-        let batch = uids.compactMap { staged[$0] }
-        let written: (newBlobs: Int, newBytes: UInt64)
-        do { written = try writer.commit(batch) } catch { throw WriteFailure(underlying: error) }
-        staged.removeAll()
-        result.new += batch.count
-        result.blobsNew += written.newBlobs
-        result.bytesFetched += batch.reduce(0) { $0 + $1.blob.rawLength }
-        let missing = uids.count - batch.count - nilBodies.count
-        if missing > 0 { result.pending["missing", default: 0] += missing }
-        if !nilBodies.isEmpty { result.pending["nil-body", default: 0] += nilBodies.count }
-    }
-
     static func progressLine(_ r: MailboxReport) -> String {
+        if r.unchanged { return "\(r.source)/\(r.account)/\(r.mailbox): unchanged" }
         var line = "\(r.source)/\(r.account)/\(r.mailbox): \(r.listed) listed, \(r.new) new, \(r.alreadyArchived) already archived"
+        if r.uidValidityChanged { line += ", UIDVALIDITY changed (new generation)" }
+        if r.expunged > 0 { line += ", \(r.expunged) expunged on the server" }
         if !r.pending.isEmpty { line += ", pending " + r.pending.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
         if let error = r.error { line += "; error: \(error)" }
         return line

@@ -23,6 +23,10 @@ public struct BackfillJob: Sendable {
 public struct BackfillOptions: Sendable {
     /// Messages per UID FETCH command and per index transaction.
     public var batchSize = 250
+    /// `sync`: skip mailboxes whose STATUS is unchanged, record expunges, new, gone and renamed mailboxes.
+    public var incremental = false
+    /// `sync --full-check`: compare the full UID list of every mailbox to record expunges.
+    public var fullCheck = false
     public init() {}
 }
 
@@ -48,14 +52,14 @@ public final class Backfill: @unchecked Sendable {
         self.options = options
         self.stop = stop
         self.progress = progress
-        report = RunReport(runID: nil, kind: "backfill", started: Timestamp.now())
+        report = RunReport(runID: nil, kind: options.incremental ? "sync" : "backfill", started: Timestamp.now())
     }
 
     /// Runs to completion (or until stopped) and returns the report. Per-mailbox failures are in the report.
     /// - Throws: only when the store itself fails (index or pack write errors).
     public func run() throws -> RunReport {
         let started = Date()
-        let runID = try store.catalog.beginRun(kind: "backfill", started: report.started)
+        let runID = try store.catalog.beginRun(kind: report.kind, started: report.started)
         report.runID = runID
         let writer = ArchiveWriter(packs: store.packs, catalog: store.catalog, runID: runID)
         var threads: [Thread] = []

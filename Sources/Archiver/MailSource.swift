@@ -15,6 +15,9 @@ public protocol MailSession: AnyObject {
     func mailboxes() throws -> [RemoteMailbox]
     /// Opens a mailbox read-only and reports its UIDVALIDITY, UIDNEXT and message count.
     func examine(_ name: MailboxName) throws -> RemoteMailboxStatus
+    /// STATUS (RFC 9051 §6.3.11) of a mailbox without opening it: UIDVALIDITY, UIDNEXT, MESSAGES
+    /// and HIGHESTMODSEQ when the server has CONDSTORE. One round trip; lets sync skip unchanged mailboxes.
+    func status(_ name: MailboxName) throws -> RemoteMailboxStatus
     /// The UIDs of the open mailbox, ascending.
     func uids() throws -> [UID]
     /// Fetches `uids` from the open mailbox. Body bytes stream to `body`; after each message's
@@ -52,10 +55,12 @@ public struct RemoteMailboxStatus: Sendable, Hashable {
     public var uidValidity: UIDValidity
     public var uidNext: UInt32?
     public var exists: UInt32
-    public init(uidValidity: UIDValidity, uidNext: UInt32?, exists: UInt32) {
+    public var highestModSeq: UInt64?
+    public init(uidValidity: UIDValidity, uidNext: UInt32?, exists: UInt32, highestModSeq: UInt64? = nil) {
         self.uidValidity = uidValidity
         self.uidNext = uidNext
         self.exists = exists
+        self.highestModSeq = highestModSeq
     }
 }
 
@@ -94,4 +99,11 @@ public enum FailureClass: Sendable {
 /// Errors that know their failure class.
 public protocol ClassifiedError: Error {
     var failureClass: FailureClass { get }
+    /// True when the failure belongs to the message being received (a literal out of step with its
+    /// count): the pipeline then isolates that UID, marks it `failed`, and goes on.
+    var isMessageLevel: Bool { get }
+}
+
+extension ClassifiedError {
+    public var isMessageLevel: Bool { false }
 }

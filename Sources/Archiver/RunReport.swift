@@ -21,11 +21,18 @@ public struct MailboxReport: Sendable, Codable {
     public var blobsNew = 0
     public var error: String?
     public var seconds: Double = 0
+    /// The server's UIDVALIDITY differs from the archived generation: a new generation was started.
+    public var uidValidityChanged = false
+    /// Sync found nothing new (STATUS unchanged) and fetched nothing.
+    public var unchanged = false
+    /// UIDs newly recorded as expunged on the server (the archived copies stay).
+    public var expunged = 0
 
     enum CodingKeys: String, CodingKey {
         case source, account, mailbox, listed, new, pending, error, seconds
         case mailboxWire = "mailbox_wire", uidValidity = "uidvalidity", alreadyArchived = "already_archived"
         case bytesFetched = "bytes_fetched", blobsNew = "blobs_new"
+        case uidValidityChanged = "uidvalidity_changed", unchanged, expunged
     }
 }
 

@@ -24,12 +24,15 @@ extension Catalog {
                     INSERT OR IGNORE INTO mailboxes (account_id, wire_name, display_name, delimiter) VALUES (?, ?, ?, ?)
                     """, arguments: [account.id, name.wireString, name.display, delim])
                 let row = try Row.fetchOne(db, sql: """
-                    SELECT id, uidvalidity, uidnext, exists_count FROM mailboxes WHERE account_id = ? AND wire_name = ?
+                    SELECT id, uidvalidity, uidnext, exists_count, highest_modseq, status FROM mailboxes WHERE account_id = ? AND wire_name = ?
                     """, arguments: [account.id, name.wireString])!
-                return MailboxRecord(id: row[0], accountID: account.id, name: name,
-                                     uidValidity: (row[1] as Int64?).map { UIDValidity(UInt32($0)) },
-                                     uidNext: (row[2] as Int64?).map { UInt32($0) },
-                                     exists: (row[3] as Int64?).map { UInt32($0) })
+                var record = MailboxRecord(id: row[0], accountID: account.id, name: name,
+                                           uidValidity: (row[1] as Int64?).map { UIDValidity(UInt32($0)) },
+                                           uidNext: (row[2] as Int64?).map { UInt32($0) },
+                                           exists: (row[3] as Int64?).map { UInt32($0) })
+                record.highestModSeq = (row[4] as Int64?).map { UInt64($0) }
+                record.status = row[5]
+                return record
             }
         }
     }
@@ -63,7 +66,9 @@ extension Catalog {
                     INSERT OR IGNORE INTO messages (mailbox_id, uidvalidity, uid, blob, size, server_size, internaldate, flags, run_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+                let clearState = try db.cachedStatement(sql: "DELETE FROM uid_state WHERE mailbox_id = ? AND uidvalidity = ? AND uid = ?")
                 for m in messages {
+                    try clearState.execute(arguments: [m.mailboxID, Int64(m.uidValidity.rawValue), Int64(m.uid.rawValue)])
                     try insertMessage.execute(arguments: [m.mailboxID, Int64(m.uidValidity.rawValue), Int64(m.uid.rawValue),
                                                           Data(m.blob.bytes), Int64(m.size), m.serverSize.map { Int64($0) },
                                                           m.internalDate, m.flags.joined(separator: " "), runID])

@@ -16,6 +16,19 @@ public struct MailboxRecord: Sendable, Hashable {
     /// The UIDNEXT seen when the mailbox was last examined.
     public var uidNext: UInt32?
     public var exists: UInt32?
+    /// HIGHESTMODSEQ seen at the last run (RFC 7162), when the server has CONDSTORE.
+    public var highestModSeq: UInt64?
+    /// `active`, or `gone` once the server no longer lists it.
+    public var status: String = "active"
+
+    public init(id: Int64, accountID: Int64, name: MailboxName, uidValidity: UIDValidity?, uidNext: UInt32?, exists: UInt32?) {
+        self.id = id
+        self.accountID = accountID
+        self.name = name
+        self.uidValidity = uidValidity
+        self.uidNext = uidNext
+        self.exists = exists
+    }
 }
 
 /// Where a blob lives: pack ID (32 hex characters), byte offset of its entry, and lengths in bytes.

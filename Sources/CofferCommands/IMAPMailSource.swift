@@ -22,10 +22,12 @@ struct IMAPMailSource: MailSource {
         switch credentials {
         case .passwords(let passwords):
             try session.login(user: account, password: passwords[account] ?? "")
+            session.enableCondStore()
             return IMAPMailSession(session: session, validUntil: nil)
         case .oauth(let client, let mechanism):
             let token = try client.accessToken()
             try authenticate(session, account: account, token: token, mechanism: mechanism)
+            session.enableCondStore()
             return IMAPMailSession(session: session, validUntil: token.expiresAt)
         }
     }
@@ -85,7 +87,12 @@ final class IMAPMailSession: MailSession {
 
     func examine(_ name: MailboxName) throws -> RemoteMailboxStatus {
         let s = try session.examine(name)
-        return RemoteMailboxStatus(uidValidity: s.uidValidity, uidNext: s.uidNext, exists: s.exists)
+        return RemoteMailboxStatus(uidValidity: s.uidValidity, uidNext: s.uidNext, exists: s.exists, highestModSeq: s.highestModSeq)
+    }
+
+    func status(_ name: MailboxName) throws -> RemoteMailboxStatus {
+        let s = try session.status(name)
+        return RemoteMailboxStatus(uidValidity: s.uidValidity, uidNext: s.uidNext, exists: s.exists, highestModSeq: s.highestModSeq)
     }
 
     func uids() throws -> [UID] { try session.allUIDs() }
@@ -128,6 +135,12 @@ extension IMAPClientError: ClassifiedError {
         case .protocolError: return .transient
         default: return .transient
         }
+    }
+
+    /// A framing error belongs to the message whose literal was being read.
+    public var isMessageLevel: Bool {
+        if case .protocolError = self { return true }
+        return false
     }
 }
 

@@ -9,6 +9,7 @@ struct RunDriver {
     let configPath: String?
     let selection: SelectionOptions
     let json: Bool
+    var options = BackfillOptions()
 
     /// Runs and returns the exit code. Configuration problems throw before any connection is made.
     func run() throws -> Int32 {
@@ -22,7 +23,7 @@ struct RunDriver {
         let stop = StopFlag()
         let signals = SignalHandler(stop: stop)
         defer { signals.restore() }
-        let engine = Backfill(store: store, jobs: jobs, stop: stop) { Console.error($0) }
+        let engine = Backfill(store: store, jobs: jobs, options: options, stop: stop) { Console.error($0) }
         let report = try engine.run()
         Summary(report: report).print(json: json)
         return ExitStatus.of(report)

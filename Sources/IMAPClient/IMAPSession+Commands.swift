@@ -90,3 +90,32 @@ extension IMAPSession {
         }, body: body)
     }
 }
+
+extension IMAPSession {
+    /// STATUS (RFC 9051 §6.3.11) without opening the mailbox: MESSAGES, UIDNEXT, UIDVALIDITY, and
+    /// HIGHESTMODSEQ (RFC 7162 §3.1.9) when the server has CONDSTORE.
+    /// - Throws: `IMAPClientError.commandFailed`; `.protocolError` when UIDVALIDITY is missing.
+    public func status(_ name: MailboxName) throws -> MailboxStatus {
+        var items = ["MESSAGES", "UIDNEXT", "UIDVALIDITY"]
+        if capabilities.contains("CONDSTORE") { items.append("HIGHESTMODSEQ") }
+        var values: [String: UInt64] = [:]
+        try run(.status(name, items)) { u in
+            if case .status(let mailbox, let v) = u, mailbox.wire == name.wire || (mailbox.isInbox && name.isInbox) {
+                values = Dictionary(v.map { ($0.key.uppercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+            }
+        }
+        guard let validity = values["UIDVALIDITY"] else { throw IMAPClientError.protocolError("STATUS \(name.display) gave no UIDVALIDITY") }
+        return MailboxStatus(uidValidity: UIDValidity(UInt32(truncatingIfNeeded: validity)),
+                             uidNext: values["UIDNEXT"].map { UInt32(truncatingIfNeeded: $0) },
+                             exists: UInt32(truncatingIfNeeded: values["MESSAGES"] ?? 0), highestModSeq: values["HIGHESTMODSEQ"])
+    }
+}
+
+extension IMAPSession {
+    /// `ENABLE CONDSTORE` (RFC 5161, RFC 7162 §3.1) when offered, so EXAMINE reports HIGHESTMODSEQ
+    /// and sync can tell an unchanged mailbox from STATUS alone. Failures are ignored.
+    public func enableCondStore() {
+        guard capabilities.contains("CONDSTORE"), capabilities.contains("ENABLE") else { return }
+        _ = try? run(.enable(["CONDSTORE"]))
+    }
+}

@@ -52,6 +52,8 @@ enum Testbed {
     static func run(_ args: [String]) throws -> ProcessResult {
         let r = try runProcess("/bin/bash", [repoRoot.appendingPathComponent("tools/testbed").path] + args, environment: env)
         if r.code != 0 { throw TestbedError(text: "tools/testbed \(args.joined(separator: " ")) exited \(r.code): \(r.stderr)") }
+        // Dovecot re-reads its passwd-file at most about once a second: let a new user become visible.
+        if ["load", "load-users", "adduser"].contains(args.first ?? "") { Thread.sleep(forTimeInterval: 1.1) }
         return r
     }
 

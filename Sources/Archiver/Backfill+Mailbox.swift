@@ -1,0 +1,72 @@
+import ArchiveModel
+import Catalog
+import Foundation
+import PackStore
+
+extension Backfill {
+    /// One mailbox: (sync) STATUS and skip when unchanged; EXAMINE; list UIDs; record expunges;
+    /// fetch what is not archived in batches, renewing the session before its credentials expire.
+    func archiveMailbox(_ holder: SessionHolder, _ record: MailboxRecord, _ result: inout MailboxReport,
+                        collector: BodyCollector, writer: ArchiveWriter, runID: Int64, isolate: Bool) throws {
+        if holder.isExpiring { holder.drop(polite: true) }
+        if options.incremental && !options.fullCheck, try isUnchanged(holder, record) {
+            result.unchanged = true
+            result.uidValidity = record.uidValidity?.rawValue
+            return
+        }
+        let status = try holder.current().examine(record.name)
+        result.uidValidity = status.uidValidity.rawValue
+        if let old = record.uidValidity, old != status.uidValidity, !result.uidValidityChanged {
+            result.uidValidityChanged = true
+            try store.catalog.recordEvent(.uidValidityChanged, mailbox: record.id, uidValidity: status.uidValidity,
+                                          detail: "was \(old)", runID: runID, at: Timestamp.now())
+        }
+        let listed = status.exists == 0 ? [] : try holder.current().uids()
+        let archived = try store.catalog.archivedUIDs(mailbox: record.id, uidValidity: status.uidValidity)
+        if options.incremental || options.fullCheck { result.expunged += try recordExpunges(record, status.uidValidity, listed, archived, runID) }
+        let missing = listed.filter { !archived.contains($0.rawValue) }
+        result.listed = listed.count
+        result.alreadyArchived = max(result.alreadyArchived, listed.count - missing.count - result.new)
+        result.pending = [:]
+        var start = 0
+        while start < missing.count {
+            if stop.isSet { break }
+            if holder.isExpiring { try renew(holder, record, expected: status.uidValidity) }
+            let size = isolate && start < 20 ? 1 : options.batchSize
+            let batch = Array(missing[start..<min(start + size, missing.count)])
+            try fetchBatch(holder, batch, record, status.uidValidity, &result, collector: collector, writer: writer,
+                           runID: runID, isolated: size == 1)
+            start += batch.count
+        }
+        try store.catalog.updateMailbox(record.id, uidValidity: status.uidValidity, uidNext: status.uidNext,
+                                        exists: status.exists, runID: runID)
+        try store.catalog.setHighestModSeq(record.id, status.highestModSeq)
+    }
+
+    /// STATUS says nothing changed since the last run and nothing is pending: one round trip, no EXAMINE.
+    func isUnchanged(_ holder: SessionHolder, _ record: MailboxRecord) throws -> Bool {
+        guard let validity = record.uidValidity, let uidNext = record.uidNext, let exists = record.exists else { return false }
+        let status = try holder.current().status(record.name)
+        guard status.uidValidity == validity, status.uidNext == uidNext, status.exists == exists else { return false }
+        if let modseq = status.highestModSeq, modseq != record.highestModSeq { return false }
+        return try store.catalog.pendingUIDs(mailbox: record.id, uidValidity: validity).isEmpty
+    }
+
+    /// Archived UIDs the server no longer lists are recorded once as expunged; their archived copies stay.
+    func recordExpunges(_ record: MailboxRecord, _ validity: UIDValidity, _ listed: [UID], _ archived: Set<UInt32>, _ runID: Int64) throws -> Int {
+        let onServer = Set(listed.map(\.rawValue))
+        let already = try store.catalog.expungedUIDs(mailbox: record.id, uidValidity: validity)
+        let gone = archived.subtracting(onServer).subtracting(already).sorted().map { UID($0) }
+        guard !gone.isEmpty else { return 0 }
+        try store.catalog.recordEvents(.expunged, mailbox: record.id, uidValidity: validity, uids: gone, detail: nil,
+                                       runID: runID, at: Timestamp.now())
+        return gone.count
+    }
+
+    /// Replaces an expiring session with a fresh one and re-opens the mailbox; UIDVALIDITY must not have changed.
+    func renew(_ holder: SessionHolder, _ record: MailboxRecord, expected: UIDValidity) throws {
+        holder.drop(polite: true)
+        let status = try holder.current().examine(record.name)
+        guard status.uidValidity == expected else { throw UIDValidityChanged(mailbox: record.name.display) }
+    }
+}
