@@ -11,7 +11,7 @@ extension Backfill {
     /// broke the framing is marked `failed` and skipped.
     func fetchBatch(_ holder: SessionHolder, _ uids: [UID], _ record: MailboxRecord, _ validity: UIDValidity,
                     _ result: inout MailboxReport, collector: BodyCollector, writer: ArchiveWriter,
-                    runID: Int64, isolated: Bool) throws {
+                    tally: WriteTally, isolated: Bool) throws {
         let wanted = Set(uids)
         var staged: [UID: StagedMessage] = [:]
         var nilBodies = Set<UID>()
@@ -37,32 +37,30 @@ extension Backfill {
             failure = error
         }
         let batch = uids.compactMap { staged[$0] }
-        let written: (newBlobs: Int, newBytes: UInt64)
-        do { written = try writer.commit(batch) } catch { throw WriteFailure(underlying: error) }
         staged.removeAll()
-        result.new += batch.count
-        result.blobsNew += written.newBlobs
-        result.bytesFetched += batch.reduce(0) { $0 + $1.blob.rawLength }
         let archivedNow = Set(batch.map(\.uid))
+        var pending: [(UID, PendingReason, String?)]
         if let failure {
-            guard isolated, let classified = failure as? ClassifiedError, classified.isMessageLevel else { throw failure }
+            guard isolated, let classified = failure as? ClassifiedError, classified.isMessageLevel else {
+                try writer.submit(batch, pending: [], tally: tally)
+                result.new += batch.count
+                result.bytesFetched += batch.reduce(0) { $0 + $1.blob.rawLength }
+                throw failure
+            }
             holder.drop(polite: false)
-            try markPending(record, validity, uids.filter { !archivedNow.contains($0) }.map { ($0, PendingReason.failed, "\(failure)") }, &result)
-            return
+            pending = uids.filter { !archivedNow.contains($0) }.map { ($0, PendingReason.failed, "\(failure)") }
+        } else {
+            pending = uids.filter { !archivedNow.contains($0) }.map { uid in
+                nilBodies.contains(uid) ? (uid, PendingReason.nilBody, "the server answered BODY[] NIL")
+                                        : (uid, PendingReason.missing, "the server sent no body for this UID")
+            }
         }
-        let pending = uids.filter { !archivedNow.contains($0) }.map { uid in
-            nilBodies.contains(uid) ? (uid, PendingReason.nilBody, "the server answered BODY[] NIL")
-                                    : (uid, PendingReason.missing, "the server sent no body for this UID")
-        }
-        try markPending(record, validity, pending, &result)
-    }
-
-    func markPending(_ record: MailboxRecord, _ validity: UIDValidity, _ pending: [(UID, PendingReason, String?)],
-                     _ result: inout MailboxReport) throws {
-        guard !pending.isEmpty else { return }
-        do { try store.catalog.markPending(mailbox: record.id, uidValidity: validity, pending, at: Timestamp.now()) } catch {
-            throw WriteFailure(underlying: error)
-        }
+        let now = Timestamp.now()
+        try writer.submit(batch, pending: pending.map {
+            PendingRow(mailboxID: record.id, uidValidity: validity, uid: $0.0, reason: $0.1, error: $0.2, at: now)
+        }, tally: tally)
+        result.new += batch.count
+        result.bytesFetched += batch.reduce(0) { $0 + $1.blob.rawLength }
         for (_, reason, _) in pending { result.pending[reason.rawValue, default: 0] += 1 }
     }
 }

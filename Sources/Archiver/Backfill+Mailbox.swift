@@ -9,6 +9,7 @@ extension Backfill {
     func archiveMailbox(_ holder: SessionHolder, _ record: MailboxRecord, _ result: inout MailboxReport,
                         collector: BodyCollector, writer: ArchiveWriter, runID: Int64, isolate: Bool) throws {
         if holder.isExpiring { holder.drop(polite: true) }
+        try writer.flush()
         if options.incremental && !options.fullCheck, try isUnchanged(holder, record) {
             result.unchanged = true
             result.uidValidity = record.uidValidity?.rawValue
@@ -28,6 +29,8 @@ extension Backfill {
         result.listed = listed.count
         result.alreadyArchived = max(result.alreadyArchived, listed.count - missing.count - result.new)
         result.pending = [:]
+        let tally = WriteTally()
+        defer { result.blobsNew += tally.newBlobs }
         var start = 0
         while start < missing.count {
             if stop.isSet { break }
@@ -35,9 +38,10 @@ extension Backfill {
             let size = isolate && start < 20 ? 1 : options.batchSize
             let batch = Array(missing[start..<min(start + size, missing.count)])
             try fetchBatch(holder, batch, record, status.uidValidity, &result, collector: collector, writer: writer,
-                           runID: runID, isolated: size == 1)
+                           tally: tally, isolated: size == 1)
             start += batch.count
         }
+        try writer.flush()
         try store.catalog.updateMailbox(record.id, uidValidity: status.uidValidity, uidNext: status.uidNext,
                                         exists: status.exists, runID: runID)
         try store.catalog.setHighestModSeq(record.id, status.highestModSeq)

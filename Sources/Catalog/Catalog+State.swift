@@ -29,22 +29,42 @@ public enum EventKind: String, Sendable {
     case mailboxNew = "mailbox-new", mailboxGone = "mailbox-gone", mailboxRenamed = "mailbox-renamed"
 }
 
+/// A UID that was asked for and not archived, with why.
+public struct PendingRow: Sendable {
+    public let mailboxID: Int64
+    public let uidValidity: UIDValidity
+    public let uid: UID
+    public let reason: PendingReason
+    public let error: String?
+    /// RFC 3339.
+    public let at: String
+    public init(mailboxID: Int64, uidValidity: UIDValidity, uid: UID, reason: PendingReason, error: String?, at: String) {
+        self.mailboxID = mailboxID
+        self.uidValidity = uidValidity
+        self.uid = uid
+        self.reason = reason
+        self.error = error
+        self.at = at
+    }
+}
+
 extension Catalog {
     /// Records UIDs that were asked for but not archived, incrementing their attempt count.
-    public func markPending(mailbox: Int64, uidValidity: UIDValidity, _ uids: [(UID, PendingReason, String?)], at time: String) throws {
-        guard !uids.isEmpty else { return }
-        try wrap {
-            try db.write { db in
-                let stmt = try db.cachedStatement(sql: """
-                    INSERT INTO uid_state (mailbox_id, uidvalidity, uid, state, attempts, last_error, first_seen, last_attempt)
-                    VALUES (?, ?, ?, ?, 1, ?, ?, ?)
-                    ON CONFLICT (mailbox_id, uidvalidity, uid) DO UPDATE SET
-                        state = excluded.state, attempts = attempts + 1, last_error = excluded.last_error, last_attempt = excluded.last_attempt
-                    """)
-                for (uid, reason, error) in uids {
-                    try stmt.execute(arguments: [mailbox, Int64(uidValidity.rawValue), Int64(uid.rawValue), reason.rawValue, error, time, time])
-                }
-            }
+    public func markPending(_ rows: [PendingRow]) throws {
+        guard !rows.isEmpty else { return }
+        try wrap { try db.write { db in try Self.insertPending(db, rows) } }
+    }
+
+    static func insertPending(_ db: Database, _ rows: [PendingRow]) throws {
+        guard !rows.isEmpty else { return }
+        let stmt = try db.cachedStatement(sql: """
+            INSERT INTO uid_state (mailbox_id, uidvalidity, uid, state, attempts, last_error, first_seen, last_attempt)
+            VALUES (?, ?, ?, ?, 1, ?, ?, ?)
+            ON CONFLICT (mailbox_id, uidvalidity, uid) DO UPDATE SET
+                state = excluded.state, attempts = attempts + 1, last_error = excluded.last_error, last_attempt = excluded.last_attempt
+            """)
+        for r in rows {
+            try stmt.execute(arguments: [r.mailboxID, Int64(r.uidValidity.rawValue), Int64(r.uid.rawValue), r.reason.rawValue, r.error, r.at, r.at])
         }
     }
 

@@ -51,8 +51,8 @@ extension Catalog {
     /// Commits one batch in a single transaction: new blob rows (ignored when already present) and message rows.
     ///
     /// Call only after the pack data these rows point at is durable.
-    public func commit(blobs: [BlobRow], messages: [MessageRow], runID: Int64?) throws {
-        guard !blobs.isEmpty || !messages.isEmpty else { return }
+    public func commit(blobs: [BlobRow], messages: [MessageRow], pending: [PendingRow] = [], runID: Int64?) throws {
+        guard !blobs.isEmpty || !messages.isEmpty || !pending.isEmpty else { return }
         try wrap {
             try db.write { db in
                 let insertBlob = try db.cachedStatement(sql: """
@@ -73,6 +73,7 @@ extension Catalog {
                                                           Data(m.blob.bytes), Int64(m.size), m.serverSize.map { Int64($0) },
                                                           m.internalDate, m.flags.joined(separator: " "), runID])
                 }
+                try Self.insertPending(db, pending)
             }
         }
     }
