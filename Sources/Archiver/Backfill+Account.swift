@@ -8,11 +8,16 @@ extension Backfill {
     static let attemptsPerMailbox = 3
 
     /// Archives one account: lists its mailboxes, records new and gone ones, archives each selected one.
+    ///
+    /// Every mailbox the server lists is tried unless the source's `exclude` patterns name it (each
+    /// exclusion is logged; case B15). Sessions go through the source's throttle (B09).
     func archiveAccount(_ job: BackfillJob, _ account: String, writer: ArchiveWriter, runID: Int64) throws {
-        let holder = SessionHolder(source: job.mailSource, account: account)
+        let throttle = SourceThrottles.throttle(run: ObjectIdentifier(self), job: job)
+        let source = GatedSource(base: job.mailSource, throttle: throttle, selection: OpenMailbox())
+        let holder = SessionHolder(source: source, account: account)
         defer { holder.drop(polite: true) }
         let remote: [RemoteMailbox]
-        do { remote = try holder.current().mailboxes() } catch {
+        do { remote = try listMailboxes(holder, throttle) } catch {
             recordAccountError(account, error)
             progress("\(job.source)/\(account): \(error)")
             return
@@ -21,23 +26,43 @@ extension Backfill {
         let known = try store.catalog.mailboxes(account: accountRecord)
         let knownNames = Set(known.map(\.name))
         if job.selection.only.isEmpty { try recordGoneMailboxes(known, listed: remote, runID: runID) }
-        let collector = BodyCollector(spillDirectory: store.spillDirectory)
-        for mailbox in remote where mailbox.selectable && job.selection.includes(mailbox.name) {
+        var context = AccountContext(job: job, account: account, holder: holder, throttle: throttle,
+                                     collector: BodyCollector(spillDirectory: store.spillDirectory), writer: writer, runID: runID)
+        let patterns = MailboxSelection(include: job.selection.include, exclude: job.selection.exclude)
+        for mailbox in remote where mailbox.selectable {
+            guard job.selection.includes(mailbox.name) else {
+                if !patterns.includes(mailbox.name) {
+                    progress("\(job.source)/\(account)/\(mailbox.name.display): excluded by the source's include/exclude patterns")
+                }
+                continue
+            }
             if stop.isSet { return }
             let record = try store.catalog.mailbox(account: accountRecord, name: mailbox.name, delimiter: mailbox.delimiter)
             if !knownNames.contains(mailbox.name) && !known.isEmpty {
                 try store.catalog.recordEvent(.mailboxNew, mailbox: record.id, runID: runID, at: Timestamp.now())
             }
             if record.status != "active" { try store.catalog.setMailboxStatus(record.id, "active") }
-            var result = MailboxReport(source: job.source, account: account, mailbox: mailbox.name.display,
-                                       mailboxWire: mailbox.name.wireString)
-            let started = Date()
-            let fatal = try archiveWithRetries(holder, record, &result, collector: collector, writer: writer, runID: runID)
-            result.seconds = Date().timeIntervalSince(started)
-            recordMailbox(result)
-            progress(Self.progressLine(result))
-            if fatal { return }
+            if try archiveListed(mailbox, record, &context) { return }
         }
+    }
+
+    /// Archives one listed mailbox and reports it; returns true when the account cannot go on.
+    func archiveListed(_ mailbox: RemoteMailbox, _ record: MailboxRecord, _ context: inout AccountContext) throws -> Bool {
+        var result = MailboxReport(source: context.job.source, account: context.account, mailbox: mailbox.name.display,
+                                   mailboxWire: mailbox.name.wireString)
+        let started = Date()
+        var fatal = false
+        if context.throttle.hasGivenUp && context.holder.session == nil {
+            result.gaveUp = true
+            result.error = "not attempted: \(context.job.source) is throttling and the run stopped waiting; re-run later"
+        } else {
+            fatal = try archiveWithRetries(record, &result, &context)
+        }
+        if result.uidValidityChanged { result.previousUIDValidity = record.uidValidity?.rawValue }
+        result.seconds = Date().timeIntervalSince(started)
+        recordMailbox(result)
+        progress(Self.progressLine(result))
+        return fatal
     }
 
     /// Mailboxes the index knows but the server no longer lists are marked `gone` (their messages stay);
@@ -56,44 +81,18 @@ extension Backfill {
         }
     }
 
-    /// Archives one mailbox, reconnecting after transient failures (a dropped connection, an expired
-    /// session such as Exchange's `BYE … AccessTokenExpired`): committed batches stay, the retry
-    /// fetches only what is still missing, and a message whose literal broke the framing is
-    /// isolated and marked `failed`. Returns true when the account cannot go on.
-    func archiveWithRetries(_ holder: SessionHolder, _ record: MailboxRecord, _ result: inout MailboxReport,
-                            collector: BodyCollector, writer: ArchiveWriter, runID: Int64) throws -> Bool {
-        var isolate = false
-        for attempt in 1...Self.attemptsPerMailbox {
-            do {
-                try archiveMailbox(holder, record, &result, collector: collector, writer: writer, runID: runID, isolate: isolate)
-                result.error = nil
-                return false
-            } catch let error as WriteFailure {
-                throw error.underlying
-            } catch let error as ClassifiedError where error.failureClass == .transient {
-                result.error = "\(error)"
-                holder.drop(polite: false)
-                isolate = isolate || error.isMessageLevel
-                if attempt < Self.attemptsPerMailbox { progress("\(result.account)/\(result.mailbox): \(error); reconnecting") }
-            } catch let error as ClassifiedError where error.failureClass == .authentication || error.failureClass == .configuration {
-                result.error = "\(error)"
-                recordAccountError(result.account, error)
-                return true
-            } catch {
-                result.error = "\(error)"
-                return false
-            }
-        }
-        return false
-    }
-
     static func progressLine(_ r: MailboxReport) -> String {
         if r.unchanged { return "\(r.source)/\(r.account)/\(r.mailbox): unchanged" }
         var line = "\(r.source)/\(r.account)/\(r.mailbox): \(r.listed) listed, \(r.new) new, \(r.alreadyArchived) already archived"
-        if r.uidValidityChanged { line += ", UIDVALIDITY changed (new generation)" }
+        if r.uidValidityChanged {
+            let change = r.previousUIDValidity.map { "\($0)→" } ?? ""
+            line += ", UIDVALIDITY changed \(change)\(r.uidValidity.map(String.init) ?? "?") (new generation; \(r.blobsNew) new blobs, the old generation's rows kept)"
+        }
+        if r.throttleWait > 0 { line += String(format: ", waited %.1f s on throttling", r.throttleWait) }
         if r.expunged > 0 { line += ", \(r.expunged) expunged on the server" }
         if !r.pending.isEmpty { line += ", pending " + r.pending.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
         if let error = r.error { line += "; error: \(error)" }
+        if let note = r.note { line += "; \(note)" }
         return line
     }
 }

@@ -4,21 +4,24 @@ import Foundation
 import PackStore
 
 extension Backfill {
-    /// Fetches one batch and commits it. Only a FETCH carrying a requested UID and a body counts as a
-    /// result (case B19); requested UIDs without one are recorded as pending with their reason
-    /// (`missing`, B12; `nil-body`, B28). When the connection fails mid-batch, the complete messages
-    /// received so far are committed before the error goes up; a single isolated UID whose literal
-    /// broke the framing is marked `failed` and skipped.
-    func fetchBatch(_ holder: SessionHolder, _ uids: [UID], _ record: MailboxRecord, _ validity: UIDValidity,
-                    _ result: inout MailboxReport, collector: BodyCollector, writer: ArchiveWriter,
-                    tally: WriteTally, isolated: Bool) throws {
-        let wanted = Set(uids)
+    /// Fetches batches (pipelined, `options.pipelineDepth` commands in flight) and hands each to the
+    /// writer as soon as its tagged OK arrives. Only a FETCH carrying a requested UID and a body counts
+    /// as a result (case B19); requested UIDs without one are recorded as pending with their reason
+    /// (`missing`, B12; `nil-body`, B28). When the connection fails, the complete messages received so
+    /// far are committed before the error goes up; a single isolated UID whose literal broke the framing
+    /// is marked `failed` and skipped.
+    func fetchBatches(_ holder: SessionHolder, _ batches: [[UID]], _ record: MailboxRecord, _ validity: UIDValidity,
+                      _ result: inout MailboxReport, collector: BodyCollector, writer: ArchiveWriter,
+                      tally: WriteTally, isolated: Bool) throws {
+        let wanted = Set(batches.joined())
         var staged: [UID: StagedMessage] = [:]
         var nilBodies = Set<UID>()
+        var finished = Set<Int>()
         defer { staged.values.forEach { $0.blob.discard() } }
-        var failure: Error?
+        var report = result
+        defer { result = report }
         do {
-            try holder.current().fetch(uids, body: collector) { message in
+            try holder.current().fetch(batches: batches, depth: options.pipelineDepth, body: collector, onMessage: { message in
                 let blob = collector.take()
                 guard let uid = message.uid, wanted.contains(uid) else { blob?.discard(); return }
                 let encoded: EncodedBlob?
@@ -32,35 +35,37 @@ extension Backfill {
                 staged[uid]?.blob.discard()
                 staged[uid] = StagedMessage(mailboxID: record.id, uidValidity: validity, uid: uid, blob: encoded,
                                             serverSize: message.serverSize, internalDate: message.internalDate, flags: message.flags)
-            }
+            }, onBatchDone: { index in
+                finished.insert(index)
+                try submit(batches[index], &staged, nilBodies, record, validity, &report, writer: writer, tally: tally, failure: nil)
+            })
         } catch {
-            failure = error
-        }
-        let batch = uids.compactMap { staged[$0] }
-        staged.removeAll()
-        let archivedNow = Set(batch.map(\.uid))
-        var pending: [(UID, PendingReason, String?)]
-        if let failure {
-            guard isolated, let classified = failure as? ClassifiedError, classified.isMessageLevel else {
-                try writer.submit(batch, pending: [], tally: tally)
-                result.new += batch.count
-                result.bytesFetched += batch.reduce(0) { $0 + $1.blob.rawLength }
-                throw failure
+            let open = batches.indices.filter { !finished.contains($0) }.flatMap { batches[$0] }
+            guard isolated, let classified = error as? ClassifiedError, classified.isMessageLevel else {
+                try submit(open.filter { staged[$0] != nil }, &staged, nilBodies, record, validity, &report,
+                           writer: writer, tally: tally, failure: nil)
+                throw error
             }
             holder.drop(polite: false)
-            pending = uids.filter { !archivedNow.contains($0) }.map { ($0, PendingReason.failed, "\(failure)") }
-        } else {
-            pending = uids.filter { !archivedNow.contains($0) }.map { uid in
-                nilBodies.contains(uid) ? (uid, PendingReason.nilBody, "the server answered BODY[] NIL")
-                                        : (uid, PendingReason.missing, "the server sent no body for this UID")
-            }
+            try submit(open, &staged, nilBodies, record, validity, &report, writer: writer, tally: tally, failure: error)
         }
+    }
+
+    /// Hands the staged messages of `uids` to the writer with the pending state of the rest.
+    private func submit(_ uids: [UID], _ staged: inout [UID: StagedMessage], _ nilBodies: Set<UID>, _ record: MailboxRecord,
+                        _ validity: UIDValidity, _ result: inout MailboxReport, writer: ArchiveWriter, tally: WriteTally,
+                        failure: Error?) throws {
+        let batch = uids.compactMap { staged.removeValue(forKey: $0) }
+        let archivedNow = Set(batch.map(\.uid))
         let now = Timestamp.now()
-        try writer.submit(batch, pending: pending.map {
-            PendingRow(mailboxID: record.id, uidValidity: validity, uid: $0.0, reason: $0.1, error: $0.2, at: now)
-        }, tally: tally)
+        let pending: [PendingRow] = uids.filter { !archivedNow.contains($0) }.map { uid in
+            let (reason, text): (PendingReason, String) = failure.map { (.failed, "\($0)") }
+                ?? (nilBodies.contains(uid) ? (.nilBody, "the server answered BODY[] NIL") : (.missing, "the server sent no body for this UID"))
+            return PendingRow(mailboxID: record.id, uidValidity: validity, uid: uid, reason: reason, error: text, at: now)
+        }
+        try writer.submit(batch, pending: pending, tally: tally)
         result.new += batch.count
         result.bytesFetched += batch.reduce(0) { $0 + $1.blob.rawLength }
-        for (_, reason, _) in pending { result.pending[reason.rawValue, default: 0] += 1 }
+        for row in pending { result.pending[row.reason.rawValue, default: 0] += 1 }
     }
 }

@@ -35,11 +35,19 @@ extension Backfill {
         while start < missing.count {
             if stop.isSet { break }
             if holder.isExpiring { try renew(holder, record, expected: status.uidValidity) }
+            // Isolation after a framing error: one UID per command for the first few.
             let size = isolate && start < 20 ? 1 : options.batchSize
-            let batch = Array(missing[start..<min(start + size, missing.count)])
-            try fetchBatch(holder, batch, record, status.uidValidity, &result, collector: collector, writer: writer,
-                           tally: tally, isolated: size == 1)
-            start += batch.count
+            let count = size == 1 ? 1 : options.batchesPerSegment
+            var batches: [[UID]] = []
+            var end = start
+            while batches.count < count && end < missing.count {
+                let next = min(end + size, missing.count)
+                batches.append(Array(missing[end..<next]))
+                end = next
+            }
+            try fetchBatches(holder, batches, record, status.uidValidity, &result, collector: collector, writer: writer,
+                             tally: tally, isolated: size == 1)
+            start = end
         }
         try writer.flush()
         try store.catalog.updateMailbox(record.id, uidValidity: status.uidValidity, uidNext: status.uidNext,

@@ -21,8 +21,12 @@ public struct BackfillJob: Sendable {
 
 /// Tunables of the fetch pipeline.
 public struct BackfillOptions: Sendable {
-    /// Messages per UID FETCH command and per index transaction.
-    public var batchSize = 250
+    /// Messages per UID FETCH command.
+    public var batchSize = 200
+    /// UID FETCH commands in flight per connection.
+    public var pipelineDepth = 2
+    /// Batches fetched back to back before the session's expiry is checked again (and Ctrl-C noticed).
+    public var batchesPerSegment = 4
     /// `sync`: skip mailboxes whose STATUS is unchanged, record expunges, new, gone and renamed mailboxes.
     public var incremental = false
     /// `sync --full-check`: compare the full UID list of every mailbox to record expunges.

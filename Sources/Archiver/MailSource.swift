@@ -7,6 +7,13 @@ public protocol MailSource: Sendable {
     /// Opens an authenticated session for one account.
     /// - Throws: an error conforming to `ClassifiedError` when it can say whether a retry helps.
     func openSession(account: String) throws -> MailSession
+    /// Seconds a run may spend in total waiting on this source's throttling before it stops
+    /// (config `max_throttle_wait`; exit 75).
+    var maxThrottleWait: TimeInterval { get }
+}
+
+extension MailSource {
+    public var maxThrottleWait: TimeInterval { 600 }
 }
 
 /// One logged-in session on one account. Used from one thread at a time; every call blocks.
@@ -23,11 +30,25 @@ public protocol MailSession: AnyObject {
     /// Fetches `uids` from the open mailbox. Body bytes stream to `body`; after each message's
     /// body, `onMessage` gets its attributes.
     func fetch(_ uids: [UID], body: BodySink, onMessage: (FetchedMessage) throws -> Void) throws
+    /// Fetches several batches with up to `depth` commands in flight; `onBatchDone(i)` follows the
+    /// last response of `batches[i]`. The default runs the batches one after another.
+    func fetch(batches: [[UID]], depth: Int, body: BodySink, onMessage: (FetchedMessage) throws -> Void,
+               onBatchDone: (Int) throws -> Void) throws
     /// When the session's credentials stop being valid (an access token's expiry); nil for never.
     /// The pipeline reconnects between batches before that moment.
     var validUntil: Date? { get }
     /// Ends the session politely; never throws.
     func close()
+}
+
+extension MailSession {
+    public func fetch(batches: [[UID]], depth: Int, body: BodySink, onMessage: (FetchedMessage) throws -> Void,
+                      onBatchDone: (Int) throws -> Void) throws {
+        for (i, batch) in batches.enumerated() {
+            try fetch(batch, body: body, onMessage: onMessage)
+            try onBatchDone(i)
+        }
+    }
 }
 
 /// Receives one message body at a time as it arrives.
@@ -102,8 +123,21 @@ public protocol ClassifiedError: Error {
     /// True when the failure belongs to the message being received (a literal out of step with its
     /// count): the pipeline then isolates that UID, marks it `failed`, and goes on.
     var isMessageLevel: Bool { get }
+    /// How a temporary failure should be retried, when the server said more than "try again".
+    var retryHint: RetryHint? { get }
 }
 
 extension ClassifiedError {
     public var isMessageLevel: Bool { false }
+    public var retryHint: RetryHint? { nil }
+}
+
+/// What a server's refusal asks of the client beyond its failure class.
+public enum RetryHint: Sendable, Equatable {
+    /// Throttled or temporarily unavailable (cases B09, B10): wait at least `backoff` seconds (nil:
+    /// not said; back off exponentially), reconnect, go on; give up after the source's `maxThrottleWait`.
+    case throttled(backoff: Double?)
+    /// `BAD User is authenticated but not connected` (B08, B11): connection churn or no rights on the
+    /// mailbox. One delayed retry on a fresh connection; if it repeats, the mailbox is permission-denied.
+    case authenticatedNotConnected
 }

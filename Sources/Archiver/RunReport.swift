@@ -27,12 +27,24 @@ public struct MailboxReport: Sendable, Codable {
     public var unchanged = false
     /// UIDs newly recorded as expunged on the server (the archived copies stay).
     public var expunged = 0
+    /// The archived generation's UIDVALIDITY when it changed (case B27).
+    public var previousUIDValidity: UInt32?
+    /// Seconds spent waiting because the server throttled (cases B09, B10); not a failure by itself.
+    public var throttleWait: Double = 0
+    /// The run stopped waiting on this mailbox's throttling after `max_throttle_wait` (exit 75).
+    public var gaveUp = false
+    /// The server refused this mailbox to an authenticated session twice (B08, B11).
+    public var permissionDenied = false
+    /// A plain-words observation, e.g. that a folder holds no fetchable mail (case B15).
+    public var note: String?
 
     enum CodingKeys: String, CodingKey {
         case source, account, mailbox, listed, new, pending, error, seconds
         case mailboxWire = "mailbox_wire", uidValidity = "uidvalidity", alreadyArchived = "already_archived"
         case bytesFetched = "bytes_fetched", blobsNew = "blobs_new"
         case uidValidityChanged = "uidvalidity_changed", unchanged, expunged
+        case previousUIDValidity = "previous_uidvalidity", throttleWait = "throttle_wait_seconds", gaveUp = "gave_up"
+        case permissionDenied = "permission_denied", note
     }
 }
 
@@ -56,6 +68,8 @@ public struct RunReport: Sendable, Codable {
     public var messagesNew: Int { mailboxes.reduce(0) { $0 + $1.new } }
     public var bytesFetched: UInt64 { mailboxes.reduce(0) { $0 + $1.bytesFetched } }
     public var blobsNew: Int { mailboxes.reduce(0) { $0 + $1.blobsNew } }
+    /// True when the run gave up on a temporary condition (throttling) after the configured wait.
+    public var gaveUp: Bool { mailboxes.contains { $0.gaveUp } }
     /// True when every selected mailbox was fully archived.
     public var complete: Bool {
         accountErrors.isEmpty && authenticationFailure == nil && configurationFailure == nil && !interrupted

@@ -15,6 +15,8 @@ enum SourceCredentials: Sendable {
 struct IMAPMailSource: MailSource {
     let settings: ConnectionSettings
     let credentials: SourceCredentials
+    /// Config `max_throttle_wait`, seconds.
+    var maxThrottleWait: TimeInterval = 600
 
     func openSession(account: String) throws -> MailSession {
         let session = try IMAPSession(settings: settings)
@@ -98,20 +100,27 @@ final class IMAPMailSession: MailSession {
     func uids() throws -> [UID] { try session.allUIDs() }
 
     func fetch(_ uids: [UID], body: BodySink, onMessage: (FetchedMessage) throws -> Void) throws {
-        let receiver = BodyForwarder(sink: body)
-        try session.fetchMessages(UIDSet(uids), body: receiver) { a in
-            let kind: FetchedMessage.Body
-            // Only the whole message (BODY[] without a partial origin) counts as a body.
-            let whole = a.bodies.first { $0.section.isEmpty && $0.origin == nil }
-            switch whole?.content {
-            case .streamed?: kind = .streamed
-            case .nil?: kind = .nil
-            case .quoted(let bytes)?: kind = .inline(bytes)
-            case nil: kind = .absent
-            }
-            try onMessage(FetchedMessage(uid: a.uid, serverSize: a.rfc822Size, internalDate: a.internalDate?.rfc3339,
-                                         flags: a.flags ?? [], body: kind))
+        try fetch(batches: [uids], depth: 1, body: body, onMessage: onMessage) { _ in }
+    }
+
+    func fetch(batches: [[UID]], depth: Int, body: BodySink, onMessage: (FetchedMessage) throws -> Void,
+               onBatchDone: (Int) throws -> Void) throws {
+        try session.fetchMessages(batches: batches.map { UIDSet($0) }, depth: depth, body: BodyForwarder(sink: body),
+                                  onFetch: { try onMessage(Self.message($0)) }, onBatchDone: onBatchDone)
+    }
+
+    /// Maps a FETCH response to the pipeline's view. Only the whole message (BODY[] without a
+    /// partial origin) counts as a body.
+    static func message(_ a: FetchAttributes) -> FetchedMessage {
+        let whole = a.bodies.first { $0.section.isEmpty && $0.origin == nil }
+        let kind: FetchedMessage.Body
+        switch whole?.content {
+        case .streamed?: kind = .streamed
+        case .nil?: kind = .nil
+        case .quoted(let bytes)?: kind = .inline(bytes)
+        case nil: kind = .absent
         }
+        return FetchedMessage(uid: a.uid, serverSize: a.rfc822Size, internalDate: a.internalDate?.rfc3339, flags: a.flags ?? [], body: kind)
     }
 
     func close() { session.logout() }
@@ -132,15 +141,25 @@ extension IMAPClientError: ClassifiedError {
         case .loginRejected: return .authentication
         case .tlsFailed, .starttlsUnavailable: return .configuration
         case .commandFailed: return .permanent
-        case .protocolError: return .transient
+        case .protocolError, .truncatedLiteral, .throttled, .authenticatedNotConnected: return .transient
         default: return .transient
         }
     }
 
-    /// A framing error belongs to the message whose literal was being read.
+    /// A framing error, or a connection closed inside a literal, belongs to the message being read.
     public var isMessageLevel: Bool {
-        if case .protocolError = self { return true }
-        return false
+        switch self {
+        case .protocolError, .truncatedLiteral: return true
+        default: return false
+        }
+    }
+
+    public var retryHint: RetryHint? {
+        switch self {
+        case .throttled(_, _, let backoff): return .throttled(backoff: backoff)
+        case .authenticatedNotConnected: return .authenticatedNotConnected
+        default: return nil
+        }
     }
 }
 

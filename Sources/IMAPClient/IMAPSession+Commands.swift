@@ -69,10 +69,12 @@ extension IMAPSession {
         return MailboxStatus(uidValidity: validity, uidNext: next, exists: exists, highestModSeq: modseq)
     }
 
-    /// All UIDs of the open mailbox (`UID SEARCH ALL`), ascending.
+    /// All UIDs of the open mailbox, ascending: `UID SEARCH RETURN (ALL) ALL` (RFC 4731, answered
+    /// with compact ranges) when the server has ESEARCH, else `UID SEARCH ALL`, whose one answer
+    /// line may be megabytes long (case B24).
     public func allUIDs() throws -> [UID] {
         var uids: [UID] = []
-        try run(.uidSearch("ALL")) { u in
+        try run(.uidSearch(capabilities.contains("ESEARCH") ? "RETURN (ALL) ALL" : "ALL")) { u in
             switch u {
             case .search(let found): uids += found
             case .esearch(let e): uids += e.uids

@@ -8,7 +8,9 @@ import IMAPWire
 /// UID FETCH with streamed bodies, LOGOUT.
 public final class IMAPSession {
     let transport: Transport
-    var parser = ResponseParser()
+    /// Response lines may be long (a `* SEARCH` of a million UIDs is about 8 MB, case B24); body
+    /// literals are streamed whatever their size.
+    var parser = ResponseParser(options: IMAPSession.parserOptions)
     let settings: ConnectionSettings
     private var tagCounter = 0
     private var readBuffer: UnsafeMutableRawBufferPointer
@@ -89,7 +91,7 @@ public final class IMAPSession {
             }
         }
         guard case .ok = result!.status else {
-            throw IMAPClientError.commandFailed(command: command.name, status: result!.status.name, serverText: result!.text.text)
+            throw IMAPClientError.commandFailure(command: command.name, status: result!.status.name, serverText: result!.text.text)
         }
         return result!
     }
@@ -100,7 +102,7 @@ public final class IMAPSession {
         transport.close()
     }
 
-    private func nextTag() -> String {
+    func nextTag() -> String {
         tagCounter += 1
         return "C\(tagCounter)"
     }
@@ -116,9 +118,9 @@ public final class IMAPSession {
     }
 
     /// Reads once from the transport and feeds the parser; the handler sees every completed event.
-    private func readEvents(_ handler: (ParserEvent) throws -> Void) throws {
+    func readEvents(_ handler: (ParserEvent) throws -> Void) throws {
         let n = try transport.read(into: readBuffer)
-        if n == 0 { throw IMAPClientError.closedByServer(byeText ?? "connection closed without BYE") }
+        if n == 0 { throw endOfStream() }
         do {
             try parser.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]), handler)
         } catch let error as ParserError {
@@ -126,8 +128,22 @@ public final class IMAPSession {
         }
     }
 
+    /// The error for a connection the server closed: inside a literal the message was cut short
+    /// (B31); after a throttling BYE it is throttling (B09); else a plain close.
+    private func endOfStream() -> IMAPClientError {
+        if let open = parser.openLiteral { return .truncatedLiteral(announced: open.size, received: open.size - open.remaining) }
+        if let bye = byeText, let reply = ThrottleReply(bye) { return .throttled(command: nil, serverText: bye, backoff: reply.backoff) }
+        return .closedByServer(byeText ?? "connection closed without BYE")
+    }
+
+    static var parserOptions: ResponseParser.Options {
+        var options = ResponseParser.Options()
+        options.maxLineLength = 64 << 20
+        return options
+    }
+
     /// Tracks state every response may carry: capabilities, BYE.
-    private func observe(_ u: UntaggedResponse) throws {
+    func observe(_ u: UntaggedResponse) throws {
         switch u {
         case .capability(let caps): capabilities = Set(caps.map { $0.uppercased() })
         case .condition(let status, let text):

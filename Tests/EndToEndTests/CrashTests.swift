@@ -46,7 +46,9 @@ final class CrashTests: XCTestCase {
         for d in [cleanDir, crashDir] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
         let cleanConfig = try Fixture.writeConfig(in: cleanDir, users: users, name: "c.toml")
         let crashConfig = try Fixture.writeConfig(in: crashDir, users: users, name: "c.toml")
+        let cleanStart = Date()
         let clean = try Coffer.run(["backfill", "--config", cleanConfig])
+        let cleanSeconds = Date().timeIntervalSince(cleanStart)
         XCTAssertEqual(clean.code, 0, clean.stderr)
         let expected = try content(cleanDir.appendingPathComponent("archive"))
         XCTAssertGreaterThan(expected.count, 2900)
@@ -54,7 +56,7 @@ final class CrashTests: XCTestCase {
         var rng = SplitMix(state: 20261129)
         var kills = 0
         var attempts = 0
-        while kills < 12 && attempts < 40 {
+        while kills < 12 && attempts < 80 {
             attempts += 1
             let p = Process()
             p.executableURL = URL(fileURLWithPath: Coffer.binary)
@@ -62,7 +64,8 @@ final class CrashTests: XCTestCase {
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
-            Thread.sleep(forTimeInterval: Double.random(in: 0.02...1.2, using: &rng))
+            // Kill somewhere within a clean run's duration: start-up, listing, fetching, committing, sealing.
+            Thread.sleep(forTimeInterval: Double.random(in: 0.02...max(0.1, cleanSeconds * 0.8), using: &rng))
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 kills += 1
