@@ -32,9 +32,18 @@ let package = Package(
         .target(name: "Catalog", dependencies: ["ArchiveModel", .product(name: "GRDB", package: "GRDB.swift")]),
         // Backfill planning and the fetch → hash → compress → write pipeline.
         .target(name: "Archiver", dependencies: ["ArchiveModel", "PackStore", "Catalog"]),
+        // Header parsing for the index: RFC 5322/2047/2045, charsets, dates. Pure Swift.
+        .target(name: "MessageHeaders"),
+        // The store's append-only hash chain of runs.
+        .target(name: "Ledger", dependencies: ["ArchiveModel", "Catalog", "PackStore"]),
+        // Header indexing and export.
+        .target(name: "Retrieval", dependencies: ["ArchiveModel", "Catalog", "PackStore", "MessageHeaders"]),
+        // verify: index ↔ packs, chain, pack structure and data.
+        .target(name: "Verify", dependencies: ["ArchiveModel", "Catalog", "PackStore", "Ledger"]),
         // Subcommands, configuration, exit codes.
         .target(name: "CofferCommands", dependencies: [
             "ArchiveModel", "IMAPClient", "EntraAuth", "PackStore", "Catalog", "Archiver",
+            "MessageHeaders", "Ledger", "Retrieval", "Verify",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
@@ -43,6 +52,7 @@ let package = Package(
         .testTarget(name: "IMAPWireTests", dependencies: ["IMAPWire"]),
         .testTarget(name: "PackStoreTests", dependencies: ["PackStore"]),
         .testTarget(name: "EntraAuthTests", dependencies: ["EntraAuth"]),
+        .testTarget(name: "MessageHeadersTests", dependencies: ["MessageHeaders"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CofferCommands", "IMAPClient", "Catalog", "PackStore"]),
     ]
 )

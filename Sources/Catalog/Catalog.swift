@@ -40,6 +40,9 @@ public final class Catalog: Sendable {
         m.registerMigration("v3-headers") { db in
             try db.execute(sql: Schema.v3Headers)
         }
+        m.registerMigration("v4-chain") { db in
+            try db.execute(sql: Schema.v4Chain)
+        }
         return m
     }
 }

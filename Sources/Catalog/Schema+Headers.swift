@@ -1,6 +1,33 @@
 extension Schema {
-    /// Header fields extracted from archived messages, for `coffer ls` filters (issue 7 fills this in).
+    /// Header fields extracted from archived messages, for `coffer ls` filters and `--text`.
+    ///
+    /// One row per *blob* (the same bytes always give the same headers), written after a run or
+    /// lazily by `ls`; a blob without a row is simply not indexed yet. `status` is `ok`, or
+    /// `unreadable` when the blob could not be read (the row keeps the indexer from retrying every
+    /// time; `verify` reports the damage). `extractor` is the version of the extraction rules, so a
+    /// later version can re-index what an older one wrote. `date` is the Date header in UTC seconds.
+    ///
+    /// `headers_fts` is a contentless FTS5 table (only the index is stored, not the text) whose
+    /// rowid is `headers.id`: sender, recipients (To, Cc, Bcc), subject and the first text/plain part.
     static let v3Headers = """
-    CREATE TABLE headers_placeholder (id INTEGER PRIMARY KEY);
+    DROP TABLE IF EXISTS headers_placeholder;
+    CREATE TABLE headers (
+        id INTEGER PRIMARY KEY,
+        blob BLOB NOT NULL UNIQUE,
+        status TEXT NOT NULL,
+        extractor INTEGER NOT NULL,
+        message_id TEXT,
+        date INTEGER,
+        from_text TEXT,
+        to_text TEXT,
+        cc_text TEXT,
+        bcc_text TEXT,
+        subject TEXT
+    );
+    CREATE INDEX headers_message_id ON headers (message_id);
+    CREATE INDEX headers_date ON headers (date);
+    CREATE VIRTUAL TABLE headers_fts USING fts5(
+        sender, recipients, subject, body, content = '', tokenize = 'unicode61 remove_diacritics 2'
+    );
     """
 }

@@ -1,48 +1,75 @@
 import ArgumentParser
 import ArchiveModel
+import Archiver
 import Catalog
 import Foundation
+import Retrieval
 
-/// `coffer ls`: list archived messages.
+/// `coffer ls`: list archived messages, optionally filtered by index fields and headers.
 struct LsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List archived messages.")
+    static let configuration = CommandConfiguration(
+        commandName: "ls", abstract: "List archived messages.",
+        discussion: "Filters compose (all must match). Header fields come from the header index, which is filled after each run and, for messages not indexed yet, by ls itself.")
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(name: .customLong("account"), help: "Only this account (repeatable).")
-    var accounts: [String] = []
-
-    @Option(name: .customLong("mailbox"), help: "Only this mailbox (repeatable; display or wire name).")
-    var mailboxes: [String] = []
+    @OptionGroup var filters: FilterOptions
 
     @Flag(help: "One JSON object per line on stdout.")
     var json = false
 
     func run() throws {
         let store = try storeOptions.open()
-        var filter = MessageFilter()
-        filter.accounts = accounts
-        filter.mailboxes = mailboxes
+        HeaderIndexing.ensure(store, quiet: false)
         let out = BufferedOutput()
-        if !json { out.write("ACCOUNT\tMAILBOX\tUIDVALIDITY\tUID\tSIZE\tINTERNALDATE\tBLOB\n") }
-        try store.catalog.forEachMessage(filter) { m in
-            out.write(json ? Self.jsonLine(m) + "\n" : Self.tableLine(m) + "\n")
+        if !json { out.write(MessageTable.header + "\n") }
+        try store.catalog.forEachMessage(filters.query) { m, headers in
+            out.write((json ? Self.jsonLine(m, headers) : MessageTable.line(m, headers)) + "\n")
         }
         out.flush()
     }
 
-    static func jsonLine(_ m: ListedMessage) -> String {
+    /// The contract's fields plus the header fields (null when absent or not indexed).
+    static func jsonLine(_ m: ListedMessage, _ h: IndexedHeaders?) -> String {
+        func value(_ s: String?) -> Any { s.map { $0 as Any } ?? NSNull() }
         let object: [String: Any] = [
             "source": m.source, "account": m.account, "mailbox": m.mailbox.display, "mailbox_wire": m.mailbox.wireString,
             "uidvalidity": Int(m.uidValidity.rawValue), "uid": Int(m.uid.rawValue), "blob": m.blob.hex, "size": Int(m.size),
-            "internaldate": m.internalDate.map { $0 as Any } ?? NSNull(), "flags": m.flags,
+            "internaldate": value(m.internalDate), "flags": m.flags,
+            "message_id": value(h?.messageID), "date": value(h?.date.map(MessageTable.rfc3339)), "from": value(h?.from),
+            "to": value(h?.to), "cc": value(h?.cc), "bcc": value(h?.bcc), "subject": value(h?.subject),
         ]
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
+}
 
-    static func tableLine(_ m: ListedMessage) -> String {
-        "\(m.account)\t\(m.mailbox.display)\t\(m.uidValidity)\t\(m.uid)\t\(m.size)\t\(m.internalDate ?? "-")\t\(m.blob.hex)"
+/// The human table of `ls`: fixed-width columns so it can stream millions of lines.
+enum MessageTable {
+    static let header = pad("DATE", 16) + "  " + pad("ACCOUNT", 20) + "  " + pad("MAILBOX", 20) + "  " + pad("UID", 7, right: true)
+        + "  " + pad("SIZE", 9, right: true) + "  " + pad("FROM", 28) + "  " + pad("SUBJECT", 40) + "  BLOB"
+
+    static func line(_ m: ListedMessage, _ h: IndexedHeaders?) -> String {
+        let date = h?.date.map { String(rfc3339($0).prefix(16)).replacingOccurrences(of: "T", with: " ") }
+            ?? m.internalDate.map { String($0.prefix(16)).replacingOccurrences(of: "T", with: " ") } ?? "-"
+        return pad(date, 16) + "  " + pad(m.account, 20) + "  " + pad(m.mailbox.display, 20) + "  " + pad("\(m.uid)", 7, right: true)
+            + "  " + pad("\(m.size)", 9, right: true) + "  " + pad(h?.from ?? "-", 28) + "  " + pad(h?.subject ?? "-", 40)
+            + "  " + String(m.blob.hex.prefix(12))
+    }
+
+    /// Cut or padded to `width` characters; newlines and tabs become spaces.
+    static func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+        var t = String(s.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+        if t.count > width { t = String(t.prefix(width - 1)) + "…" }
+        let fill = String(repeating: " ", count: width - t.count)
+        return right ? fill + t : t + fill
+    }
+
+    /// UTC seconds as `2001-05-14T23:39:00Z`.
+    static func rfc3339(_ seconds: Int64) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 }
 

@@ -1,65 +1,77 @@
 import ArgumentParser
 import ArchiveModel
 import Archiver
-import Catalog
 import Foundation
-import PackStore
+import Verify
 
-/// `coffer verify`: check the store's structure, and with `--read-data` every blob's bytes.
+/// `coffer verify`: check the index, the hash chain and every pack, and with `--read-data` every blob.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "verify", abstract: "Check that every archived message is intact and retrievable.")
+        commandName: "verify", abstract: "Check that every archived message is intact and retrievable.",
+        discussion: "Exit 0 when nothing is wrong, 4 when anything is; each problem names the pack, the blob and the messages affected, and says what to do.")
 
     @OptionGroup var storeOptions: StoreOptions
 
     @Flag(help: "Decompress every blob and recompute its SHA-256.")
     var readData = false
 
+    @Option(name: .customLong("read-data-subset"), help: "Decompress and re-hash a random sample: P% of the blobs (e.g. 5%).")
+    var readDataSubset: String?
+
+    @Option(name: .customLong("max-duration"), help: "Stop the pack checks after this many seconds; the next run with the same flags resumes where this one stopped.")
+    var maxDuration: Double?
+
+    @Option(name: .customLong("expect-head"), help: "A chain head written down earlier (from `coffer stats`); a problem if the chain does not contain it.")
+    var expectHead: String?
+
+    @Option(help: "Threads for the pack checks (default: the number of cores, at least 2).")
+    var threads: Int?
+
     @Flag(help: "Print findings as JSON lines on stdout.")
     var json = false
 
+    func validate() throws {
+        if readData && readDataSubset != nil { throw ValidationError("give --read-data or --read-data-subset, not both") }
+        if let s = readDataSubset, Self.fraction(s) == nil { throw ValidationError("--read-data-subset must be a percentage above 0 and at most 100, e.g. 5%") }
+        if let d = maxDuration, d <= 0 { throw ValidationError("--max-duration must be a positive number of seconds") }
+        if let h = expectHead, BlobID(hex: h) == nil { throw ValidationError("--expect-head must be 64 hexadecimal characters") }
+        if let t = threads, !(1...64).contains(t) { throw ValidationError("--threads must be between 1 and 64") }
+    }
+
     func run() throws {
         let store = try storeOptions.open()
-        let checker = StoreChecker(store: store)
-        var findings = try checker.checkStructure()
-        if readData { findings += try checker.checkData() }
-        for f in findings {
+        var options = VerifyOptions()
+        options.readData = readData
+        options.sample = readDataSubset.flatMap(Self.fraction)
+        options.maxDuration = maxDuration
+        options.expectHead = expectHead
+        options.threads = threads ?? max(2, ProcessInfo.processInfo.activeProcessorCount)
+        let report = try StoreVerifier(store: store.directory, catalog: store.catalog, packs: store.packs)
+            .run(options) { Console.error($0) }
+        for f in report.findings {
             Console.error("problem: \(f.text)")
             if json { Console.out(f.json) }
         }
-        let t = try store.catalog.totals()
-        Console.error("verify: \(t.messages) messages, \(t.blobs) blobs, \(checker.packCount) packs checked\(readData ? ", data read" : ""); \(findings.isEmpty ? "no problems found" : "\(findings.count) problem(s)")")
-        if !findings.isEmpty { throw CofferExit(code: ExitCode32.verifyFailed) }
+        for note in report.notes { Console.error("note: \(note)") }
+        Console.error(Self.summary(report, options))
+        if !report.findings.isEmpty { throw CofferExit(code: ExitCode32.verifyFailed) }
     }
-}
 
-/// One problem found by verify, naming pack, blob and the affected messages, and what to do.
-struct Finding {
-    var kind: String
-    var pack: String?
-    var blob: String?
-    var messages: [ListedMessage]
-    var detail: String
-
-    var text: String {
-        var s = detail
-        if let pack { s += " [pack \(pack)]" }
-        if let blob { s += " [blob \(blob)]" }
-        if !messages.isEmpty {
-            s += " affects " + messages.prefix(20).map { "\($0.account)/\($0.mailbox.display) UIDVALIDITY \($0.uidValidity) UID \($0.uid)" }
-                .joined(separator: "; ")
-            if messages.count > 20 { s += " and \(messages.count - 20) more" }
+    static func summary(_ r: VerifyReport, _ o: VerifyOptions) -> String {
+        var parts = ["\(r.packsChecked) of \(r.packsOnDisk) packs checked"]
+        if o.readData || o.sample != nil {
+            parts.append(String(format: "%d blobs re-hashed (%.1f MB, %.0f MB/s)", r.blobsRead, Double(r.rawBytesRead) / 1e6,
+                                Double(r.rawBytesRead) / 1e6 / max(r.seconds, 0.001)))
         }
-        return s
+        parts.append(r.chainHead.map { "chain of \(r.chainRecords) records, head \($0.hash)" } ?? "\(r.chainRecords) chain records")
+        let verdict = r.findings.isEmpty ? "no problems found" : "\(r.findings.count) problem(s)"
+        return "verify: " + parts.joined(separator: ", ") + String(format: " in %.1f s; ", r.seconds) + verdict
     }
 
-    var json: String {
-        let object: [String: Any] = [
-            "kind": kind, "pack": pack ?? NSNull(), "blob": blob ?? NSNull(), "detail": detail,
-            "messages": messages.map { ["account": $0.account, "mailbox": $0.mailbox.display, "mailbox_wire": $0.mailbox.wireString,
-                                         "uidvalidity": Int($0.uidValidity.rawValue), "uid": Int($0.uid.rawValue)] as [String: Any] },
-        ]
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+    /// `5%`, `5` or `0.5%` → 0.05, 0.05, 0.005.
+    static func fraction(_ s: String) -> Double? {
+        let number = s.hasSuffix("%") ? String(s.dropLast()) : s
+        guard let p = Double(number), p > 0, p <= 100 else { return nil }
+        return p / 100
     }
 }

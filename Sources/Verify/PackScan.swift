@@ -1,0 +1,148 @@
+import ArchiveModel
+import Catalog
+import Foundation
+import PackStore
+
+/// The per-pack part of `verify`: each pack's own structure and checksums and, with data reading,
+/// every blob (or a random sample) decompressed and re-hashed. Packs are shared out to `threads`
+/// workers, so the work of different packs runs on different cores; it stops at a deadline between
+/// two blobs and reports which packs it finished.
+final class PackScan: @unchecked Sendable {
+    struct Options {
+        /// Decompress and re-hash blobs.
+        var readData = false
+        /// With `readData`: the chance (0…1] that each blob is read; 1 reads all.
+        var sample = 1.0
+        /// Stop starting new work after this moment.
+        var deadline: Date?
+        var threads = 2
+    }
+
+    /// What one scan did.
+    struct Outcome {
+        var findings: [Finding] = []
+        /// Packs whose work was completed.
+        var done: [PackID] = []
+        var blobsRead = 0
+        var rawBytes: UInt64 = 0
+        var packBytes: UInt64 = 0
+        var stoppedAtDeadline = false
+    }
+
+    let catalog: Catalog
+    let packs: PackStore
+    let options: Options
+    let progress: (String) -> Void
+    private let lock = NSLock()
+    private var outcome = Outcome()
+    private var queue: [PackID]
+    private let total: Int
+    private var lastProgress = Date()
+    private let started = Date()
+
+    init(catalog: Catalog, packs: PackStore, work: [PackID], options: Options, progress: @escaping (String) -> Void) {
+        self.catalog = catalog
+        self.packs = packs
+        self.options = options
+        self.progress = progress
+        queue = work.reversed()
+        total = work.count
+    }
+
+    /// Runs the workers to the end or the deadline.
+    func run() -> Outcome {
+        let group = DispatchGroup()
+        for _ in 0..<max(1, options.threads) {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                while let pack = next() { work(pack) }
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        group.wait()
+        return lock.withLock { outcome }
+    }
+
+    private func next() -> PackID? {
+        lock.withLock {
+            if let deadline = options.deadline, Date() >= deadline, !queue.isEmpty {
+                outcome.stoppedAtDeadline = true
+                return nil
+            }
+            return queue.popLast()
+        }
+    }
+
+    private var pastDeadline: Bool { options.deadline.map { Date() >= $0 } ?? false }
+
+    /// One pack: structure, then its blobs. Not marked done when the deadline cut it short.
+    private func work(_ pack: PackID) {
+        var findings = structureFindings(pack)
+        let size = (try? FileManager.default.attributesOfItem(atPath: packs.url(of: pack).path)[.size] as? UInt64) ?? 0
+        var read = 0
+        var bytes: UInt64 = 0
+        var complete = true
+        if options.readData {
+            let rows = (try? catalog.blobs(inPack: pack.hex)) ?? []
+            var rng = SystemRandomNumberGenerator()
+            for row in rows where options.sample >= 1 || Double.random(in: 0..<1, using: &rng) < options.sample {
+                if pastDeadline { complete = false; break }
+                if let f = check(row, pack) { findings.append(f) }
+                read += 1
+                bytes += row.rawLength
+            }
+        }
+        lock.withLock {
+            outcome.findings += findings
+            outcome.blobsRead += read
+            outcome.rawBytes += bytes
+            outcome.packBytes += size
+            if complete { outcome.done.append(pack) } else { outcome.stoppedAtDeadline = true }
+            reportProgress()
+        }
+    }
+
+    private func structureFindings(_ pack: PackID) -> [Finding] {
+        packs.verifyStructure(pack).compactMap { finding in
+            if case .missing = finding { return nil }   // the index check reports each blob of a missing pack
+            let rows = (try? catalog.blobs(inPack: pack.hex)) ?? []
+            let affected = finding.offset.map { o in rows.filter { $0.offset >= o } } ?? []
+            var messages: [MessageRef] = []
+            for row in affected.prefix(50) { messages += ((try? catalog.messages(referencing: row.id)) ?? []).map(MessageRef.init) }
+            let hint = affected.isEmpty && !rows.isEmpty ? " \(rows.count) blob(s) are in this pack; `coffer verify --read-data` names the damaged ones." : ""
+            return Finding(kind: "pack-structure", pack: pack.hex, blob: affected.first?.id.hex, messages: messages,
+                           detail: finding.message + hint)
+        }
+    }
+
+    private func check(_ row: BlobRow, _ pack: PackID) -> Finding? {
+        let location = BlobLocation(pack: pack, offset: row.offset, storedLength: row.storedLength, rawLength: row.rawLength, dictionary: row.dictionary)
+        let detail: String
+        let kind: String
+        switch packs.verifyBlob(location, id: row.id) {
+        case .ok: return nil
+        case .hashMismatch(let actual):
+            kind = "hash-mismatch"
+            detail = "The stored bytes decompress but hash to \(actual.hex), not to the blob's name: the pack is damaged. Restore the pack file from a backup copy, or re-fetch these messages with `coffer backfill` after removing the damaged pack."
+        case .unreadable(let error):
+            if case .packMissing = error { return nil }   // reported by the index check
+            kind = "unreadable"
+            detail = "The blob cannot be read: \(error)"
+        }
+        let messages = ((try? catalog.messages(referencing: row.id)) ?? []).map(MessageRef.init)
+        return Finding(kind: kind, pack: pack.hex, blob: row.id.hex, messages: messages, detail: detail)
+    }
+
+    /// A progress line every few seconds (caller holds the lock).
+    private func reportProgress() {
+        let now = Date()
+        guard now.timeIntervalSince(lastProgress) >= 2 || outcome.done.count == total else { return }
+        lastProgress = now
+        let seconds = max(0.001, now.timeIntervalSince(started))
+        let mb = Double(options.readData ? outcome.rawBytes : outcome.packBytes) / 1_000_000
+        progress(String(format: "verify: %d/%d packs, %.1f MB %@ (%.0f MB/s)", outcome.done.count, total, mb,
+                        options.readData ? "of messages re-hashed" : "of packs read", mb / seconds))
+    }
+}
