@@ -6,7 +6,7 @@ public struct CofferCommand: ParsableCommand {
         commandName: "coffer",
         abstract: "Archive IMAP mailboxes into a deduplicating, compressed, verifiable store.",
         version: CofferVersion.string,
-        subcommands: [BackfillCommand.self, SyncCommand.self, LsCommand.self, GetCommand.self, VerifyCommand.self, StatsCommand.self, AuthCommand.self]
+        subcommands: [BackfillCommand.self, SyncCommand.self, LsCommand.self, GetCommand.self, ExportCommand.self, VerifyCommand.self, StatsCommand.self, AuthCommand.self]
     )
 
     public init() {}

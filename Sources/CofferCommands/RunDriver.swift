@@ -25,6 +25,7 @@ struct RunDriver {
         defer { signals.restore() }
         let engine = Backfill(store: store, jobs: jobs, options: options, stop: stop) { Console.error($0) }
         let report = try engine.run()
+        AfterRun.finish(store, stop: stop)   // chain record, header index
         Summary(report: report).print(json: json)
         return ExitStatus.of(report)
     }

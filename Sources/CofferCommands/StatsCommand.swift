@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Ledger
 
 /// `coffer stats`: counts, bytes and ratios.
 struct StatsCommand: ParsableCommand {
@@ -17,11 +18,13 @@ struct StatsCommand: ParsableCommand {
         let indexBytes = Self.bytes(under: store.directory, prefix: "index.sqlite")
         let stored = packBytes + indexBytes
         let ratio = t.blobRawBytes > 0 ? Double(stored) / Double(t.blobRawBytes) : 0
+        let head = try ChainLog(store: store.directory).head()
         if json {
+            let chain: Any = head.map { ["seq": $0.seq, "hash": $0.hash, "run": $0.run, "appended": $0.appended] as [String: Any] } ?? NSNull()
             let object: [String: Any] = [
                 "accounts": t.accounts, "mailboxes": t.mailboxes, "messages": t.messages, "unique_blobs": t.blobs,
                 "raw_bytes": t.messageBytes, "unique_raw_bytes": t.blobRawBytes, "pack_bytes": packBytes,
-                "index_bytes": indexBytes, "stored_bytes": stored, "stored_to_raw": ratio,
+                "index_bytes": indexBytes, "stored_bytes": stored, "stored_to_raw": ratio, "chain_head": chain,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             Console.out(String(decoding: data, as: UTF8.self))
@@ -34,6 +37,11 @@ struct StatsCommand: ParsableCommand {
         print("raw bytes       \(t.messageBytes) (unique \(t.blobRawBytes))")
         print("stored bytes    \(stored) (packs \(packBytes), index \(indexBytes))")
         print(String(format: "stored / raw    %.3f", ratio))
+        if let head {
+            print("chain head      \(head.hash) (record \(head.seq), run \(head.run), \(head.appended))")
+        } else {
+            print("chain head      none yet (the next backfill or sync starts the chain)")
+        }
     }
 
     static func bytes(under url: URL, prefix: String? = nil) -> Int64 {
