@@ -34,6 +34,9 @@ struct SelectionOptions: ParsableArguments {
     @Option(help: "Concurrent IMAP connections per source (overrides max_connections).")
     var connections: Int?
 
+    @Flag(help: "Log more: token requests (never tokens or secrets), reconnects.")
+    var verbose = false
+
     func validate() throws {
         if let connections, !(1...64).contains(connections) {
             throw ValidationError("--connections must be between 1 and 64")

@@ -7,6 +7,8 @@ import IMAPClient
 struct SourceSetup {
     let config: Config
     let source: SourceConfig
+    /// `--verbose`: log token requests (never the token or the secret) to stderr.
+    var verbose = false
 
     /// - Throws: `ConfigError` naming the key (never a secret's value).
     func credentials(for accounts: [AccountConfig]) throws -> SourceCredentials {
@@ -28,7 +30,10 @@ struct SourceSetup {
         let request = TokenRequest(authority: authority, tenantID: oauth.tenantID, clientID: oauth.clientID,
                                    clientSecret: secret, scope: oauth.scope)
         do {
-            return try TokenClient(request: request, options: TokenClient.Options(caFile: source.caFile))
+            let name = source.name
+            var log: (@Sendable (String) -> Void)?
+            if verbose { log = { @Sendable line in Console.error(name + ": " + line) } }
+            return try TokenClient(request: request, options: TokenClient.Options(caFile: source.caFile, log: log))
         } catch let error as TokenRequestError {
             throw configError(error.key, "\(error)")
         }

@@ -37,11 +37,16 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
 
 /// The private Dovecot of the tests (tools/testbed), state in .testbed-test, ports 11993 (TLS) / 11143.
 enum Testbed {
-    static let dir = repoRoot.appendingPathComponent(".testbed-test")
-    static let imapsPort = 11993
-    static let imapPort = 11143
+    /// Overridable with TESTBED_DIR / TESTBED_IMAPS_PORT / TESTBED_IMAP_PORT / TESTBED_TOKEN_PORT so that
+    /// several checkouts or scratch builds can run their suites side by side.
+    static let dir = ProcessInfo.processInfo.environment["TESTBED_DIR"].map { URL(fileURLWithPath: $0) }
+        ?? repoRoot.appendingPathComponent(".testbed-test")
+    static let imapsPort = ProcessInfo.processInfo.environment["TESTBED_IMAPS_PORT"].flatMap { Int($0) } ?? 11993
+    static let imapPort = ProcessInfo.processInfo.environment["TESTBED_IMAP_PORT"].flatMap { Int($0) } ?? 11143
+    static let tokenPort = ProcessInfo.processInfo.environment["TESTBED_TOKEN_PORT"].flatMap { Int($0) } ?? 11080
     static var env: [String: String] {
-        ["TESTBED_DIR": dir.path, "TESTBED_IMAPS_PORT": String(imapsPort), "TESTBED_IMAP_PORT": String(imapPort)]
+        ["TESTBED_DIR": dir.path, "TESTBED_IMAPS_PORT": String(imapsPort), "TESTBED_IMAP_PORT": String(imapPort),
+         "TESTBED_TOKEN_PORT": String(tokenPort)]
     }
     static var caFile: String { dir.appendingPathComponent("ca.pem").path }
 
