@@ -70,6 +70,12 @@ final class GatedSession: MailSession {
         try inner.fetch(uids, body: body, onMessage: onMessage)
     }
 
+    func fetch(batches: [[UID]], depth: Int, body: BodySink, onMessage: (FetchedMessage) throws -> Void,
+               onBatchDone: (Int) throws -> Void) throws {
+        try reopen()
+        try inner.fetch(batches: batches, depth: depth, body: body, onMessage: onMessage, onBatchDone: onBatchDone)
+    }
+
     func close() { inner.close() }
 
     private func reopen() throws {

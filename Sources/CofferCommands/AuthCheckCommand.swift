@@ -78,7 +78,7 @@ struct AccountChecker {
             print("  FAIL login: the server refused the token (\(error.serverText))")
             printRefusalCauses(account: account, claims: token?.claims)
             return ExitCode32.authentication
-        } catch IMAPClientError.commandFailed(let command, "BAD", let text) where text.lowercased().contains("not connected") {
+        } catch IMAPClientError.authenticatedNotConnected(let command, let text) {
             print("  FAIL \(command): \(text)")
             print("  diagnosis: the login succeeded but the mailbox cannot be opened: the app has no FullAccess on \(account), "
                   + "\(account) is not a mailbox of this tenant, or too many connections are open (Exchange allows about 20 per mailbox); "

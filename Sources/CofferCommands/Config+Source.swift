@@ -5,6 +5,7 @@ extension ConfigReader {
     static let knownKeys: Set<String> = [
         "name", "host", "port", "tls", "ca_file", "auth", "tenant_id", "client_id", "client_secret", "scope",
         "authority", "accounts", "accounts_file", "include", "exclude", "max_connections", "sasl",
+        "max_throttle_wait", "idle_timeout",
     ]
 
     /// Parses and validates one `[[source]]` table.
@@ -37,11 +38,14 @@ extension ConfigReader {
         let accounts = try self.accounts(t, index: i, base: base, auth: auth)
         let oauth = auth == .oauth2 ? try self.oauth(t, index: i, base: base) : nil
         guard !accounts.isEmpty else { throw error("accounts", "no accounts; list at least one", source: i) }
-        return SourceConfig(name: name, host: host, port: port, tls: tls, caFile: caFile, auth: auth, accounts: accounts,
-                            include: try strings(t, "include", source: i, default: ["*"]),
-                            exclude: try strings(t, "exclude", source: i, default: []),
-                            maxConnections: try int(t, "max_connections", source: i, default: 4, range: 1...64),
-                            oauth: oauth)
+        var config = SourceConfig(name: name, host: host, port: port, tls: tls, caFile: caFile, auth: auth, accounts: accounts,
+                                  include: try strings(t, "include", source: i, default: ["*"]),
+                                  exclude: try strings(t, "exclude", source: i, default: []),
+                                  maxConnections: try int(t, "max_connections", source: i, default: 4, range: 1...64),
+                                  oauth: oauth)
+        config.maxThrottleWait = try int(t, "max_throttle_wait", source: i, default: 600, range: 0...86_400)
+        config.idleTimeout = try int(t, "idle_timeout", source: i, default: 120, range: 1...3600)
+        return config
     }
 
     /// The oauth2 keys. Their values are checked (GUIDs, tenant, scope, authority) when the source is used.

@@ -21,6 +21,10 @@ struct SourceConfig {
     var include: [String]
     var exclude: [String]
     var maxConnections: Int
+    /// Seconds a run may wait in total on this source's throttling before it stops (exit 75).
+    var maxThrottleWait: Int = 600
+    /// Seconds a read may wait for any byte before the connection counts as dead (inactivity, not total).
+    var idleTimeout: Int = 120
     /// Set when `auth = "oauth2"`.
     var oauth: OAuthConfig?
 }

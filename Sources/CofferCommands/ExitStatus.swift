@@ -43,6 +43,7 @@ struct ExitStatus {
         if report.authenticationFailure != nil { return ExitCode32.authentication }
         if report.configurationFailure != nil { return ExitCode32.usage }
         if report.interrupted { return ExitCode32.interrupted }
+        if report.gaveUp { return ExitCode32.tryLater }
         if report.complete { return ExitCode32.ok }
         let anyProgress = report.mailboxes.contains { $0.error == nil }
         if !report.accountErrors.isEmpty && report.accountErrorsTransient && !anyProgress { return ExitCode32.tryLater }

@@ -49,12 +49,13 @@ struct RunDriver {
             var accounts = source.accounts
             if !selection.accounts.isEmpty { accounts = accounts.filter { selection.accounts.contains($0.user) } }
             if accounts.isEmpty { continue }
-            let credentials = try SourceSetup(config: config, source: source).credentials(for: accounts)
+            let credentials = try SourceSetup(config: config, source: source, verbose: selection.verbose).credentials(for: accounts)
             var settings = ConnectionSettings(host: source.host, port: source.port,
                                               security: ConnectionSettings.Security(rawValue: source.tls) ?? .implicit,
                                               caFile: source.caFile)
-            settings.idleTimeout = 120
-            jobs.append(BackfillJob(source: source.name, mailSource: IMAPMailSource(settings: settings, credentials: credentials),
+            settings.idleTimeout = Double(source.idleTimeout)
+            let mailSource = IMAPMailSource(settings: settings, credentials: credentials, maxThrottleWait: Double(source.maxThrottleWait))
+            jobs.append(BackfillJob(source: source.name, mailSource: mailSource,
                                     accounts: accounts.map(\.user),
                                     selection: MailboxSelection(include: source.include, exclude: source.exclude, only: selection.mailboxes),
                                     connections: selection.connections ?? source.maxConnections))

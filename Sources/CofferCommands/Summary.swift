@@ -13,7 +13,9 @@ struct Summary {
         for m in r.mailboxes where m.error != nil || !m.pending.isEmpty {
             let pending = m.pending.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             Console.error("  not done: \(m.source)/\(m.account)/\(m.mailbox)\(pending.isEmpty ? "" : " pending: " + pending)\(m.error.map { " (\($0))" } ?? "")")
+            if let note = m.note { Console.error("    \(note)") }
         }
+        if r.gaveUp { Console.error("gave up waiting on throttling (max_throttle_wait): everything fetched so far is committed; re-run later") }
         for (account, error) in r.accountErrors.sorted(by: { $0.key < $1.key }) { Console.error("  account \(account): \(error)") }
         if let a = r.authenticationFailure { Console.error("error: \(a)") }
         if let c = r.configurationFailure { Console.error("error: \(c)") }

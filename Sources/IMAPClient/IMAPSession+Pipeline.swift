@@ -31,7 +31,7 @@ extension IMAPSession {
                 case .response(.tagged(let t)):
                     guard let index = inFlight.removeValue(forKey: t.tag) else { return }
                     guard case .ok = t.status else {
-                        throw IMAPClientError.commandFailed(command: "UID FETCH", status: t.status.name, serverText: t.text.text)
+                        throw IMAPClientError.commandFailure(command: "UID FETCH", status: t.status.name, serverText: t.text.text)
                     }
                     done.append(index)
                 case .response(.continuation):

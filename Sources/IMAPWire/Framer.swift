@@ -38,6 +38,12 @@ struct Framer: Sendable {
     /// Bytes held for the response in progress (text plus buffered literals); for tests of boundedness.
     var bufferedByteCount: Int { text.count + literalBuffer.count + bufferedLiteralBytes }
 
+    /// When inside a literal: its announced size and the octets still to come.
+    var openLiteral: (size: Int, remaining: Int)? {
+        if case .literal(let remaining, let size, _) = state { return (size, remaining) }
+        return nil
+    }
+
     /// Consumes all of `buffer`, emitting every event it completes.
     mutating func feed(_ buffer: UnsafeRawBufferPointer, _ emit: (Event) throws -> Void) throws {
         var i = 0

@@ -69,4 +69,8 @@ public struct ResponseParser: Sendable {
     /// Bytes currently held for the response in progress (bounded by the options, whatever
     /// the size of body literals).
     public var bufferedByteCount: Int { framer.bufferedByteCount }
+
+    /// The literal being received, if the input ended inside one: its announced size and the
+    /// octets still missing. A connection that closes here has cut a message short (case B31).
+    public var openLiteral: (size: Int, remaining: Int)? { framer.openLiteral }
 }
