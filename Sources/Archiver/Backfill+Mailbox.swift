@@ -24,7 +24,10 @@ extension Backfill {
         }
         let listed = status.exists == 0 ? [] : try holder.current().uids()
         let archived = try store.catalog.archivedUIDs(mailbox: record.id, uidValidity: status.uidValidity)
-        if options.incremental || options.fullCheck { result.expunged += try recordExpunges(record, status.uidValidity, listed, archived, runID) }
+        if options.incremental || options.fullCheck {
+            result.expunged += try recordExpunges(record, status.uidValidity, listed, archived, runID)
+            result.flagChanges += try recordFlagChanges(holder, record, status, archived, runID)
+        }
         let missing = listed.filter { !archived.contains($0.rawValue) }
         result.listed = listed.count
         result.alreadyArchived = max(result.alreadyArchived, listed.count - missing.count - result.new)
@@ -73,6 +76,20 @@ extension Backfill {
         try store.catalog.recordEvents(.expunged, mailbox: record.id, uidValidity: validity, uids: gone, detail: nil,
                                        runID: runID, at: Timestamp.now())
         return gone.count
+    }
+
+    /// With CONDSTORE: flag changes of archived messages since the stored HIGHESTMODSEQ become events
+    /// (the archived blob and its row are never touched).
+    func recordFlagChanges(_ holder: SessionHolder, _ record: MailboxRecord, _ status: RemoteMailboxStatus,
+                           _ archived: Set<UInt32>, _ runID: Int64) throws -> Int {
+        guard let stored = record.highestModSeq, let now = status.highestModSeq, now > stored,
+              record.uidValidity == status.uidValidity else { return 0 }
+        let changes = try holder.current().flagChanges(since: stored).filter { archived.contains($0.uid.rawValue) }
+        for change in changes {
+            try store.catalog.recordEvent(.flags, mailbox: record.id, uidValidity: status.uidValidity, uid: change.uid,
+                                          detail: change.flags.joined(separator: " "), runID: runID, at: Timestamp.now())
+        }
+        return changes.count
     }
 
     /// Replaces an expiring session with a fresh one and re-opens the mailbox; UIDVALIDITY must not have changed.

@@ -76,6 +76,8 @@ final class GatedSession: MailSession {
         try inner.fetch(batches: batches, depth: depth, body: body, onMessage: onMessage, onBatchDone: onBatchDone)
     }
 
+    func flagChanges(since modseq: UInt64) throws -> [(uid: UID, flags: [String])] { try inner.flagChanges(since: modseq) }
+
     func close() { inner.close() }
 
     private func reopen() throws {

@@ -37,6 +37,8 @@ public protocol MailSession: AnyObject {
     /// When the session's credentials stop being valid (an access token's expiry); nil for never.
     /// The pipeline reconnects between batches before that moment.
     var validUntil: Date? { get }
+    /// Flag changes in the open mailbox since `modseq` (RFC 7162 CONDSTORE); empty when the server lacks it.
+    func flagChanges(since modseq: UInt64) throws -> [(uid: UID, flags: [String])]
     /// Ends the session politely; never throws.
     func close()
 }

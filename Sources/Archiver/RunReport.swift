@@ -27,6 +27,8 @@ public struct MailboxReport: Sendable, Codable {
     public var unchanged = false
     /// UIDs newly recorded as expunged on the server (the archived copies stay).
     public var expunged = 0
+    /// Archived messages whose flags changed on the server (recorded as events).
+    public var flagChanges = 0
     /// The archived generation's UIDVALIDITY when it changed (case B27).
     public var previousUIDValidity: UInt32?
     /// Seconds spent waiting because the server throttled (cases B09, B10); not a failure by itself.
@@ -42,7 +44,7 @@ public struct MailboxReport: Sendable, Codable {
         case source, account, mailbox, listed, new, pending, error, seconds
         case mailboxWire = "mailbox_wire", uidValidity = "uidvalidity", alreadyArchived = "already_archived"
         case bytesFetched = "bytes_fetched", blobsNew = "blobs_new"
-        case uidValidityChanged = "uidvalidity_changed", unchanged, expunged
+        case uidValidityChanged = "uidvalidity_changed", unchanged, expunged, flagChanges = "flag_changes"
         case previousUIDValidity = "previous_uidvalidity", throttleWait = "throttle_wait_seconds", gaveUp = "gave_up"
         case permissionDenied = "permission_denied", note
     }

@@ -99,6 +99,10 @@ final class IMAPMailSession: MailSession {
 
     func uids() throws -> [UID] { try session.allUIDs() }
 
+    func flagChanges(since modseq: UInt64) throws -> [(uid: UID, flags: [String])] {
+        try session.flagChanges(since: modseq).map { ($0.uid, $0.flags) }
+    }
+
     func fetch(_ uids: [UID], body: BodySink, onMessage: (FetchedMessage) throws -> Void) throws {
         try fetch(batches: [uids], depth: 1, body: body, onMessage: onMessage) { _ in }
     }

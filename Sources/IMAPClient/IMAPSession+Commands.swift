@@ -121,3 +121,16 @@ extension IMAPSession {
         _ = try? run(.enable(["CONDSTORE"]))
     }
 }
+
+extension IMAPSession {
+    /// Flags of the messages of the open mailbox changed after `modseq`
+    /// (`UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE modseq)`, RFC 7162 §3.1.4.1). Needs CONDSTORE.
+    public func flagChanges(since modseq: UInt64) throws -> [(uid: UID, flags: [String], modSeq: UInt64?)] {
+        guard capabilities.contains("CONDSTORE") else { return [] }
+        var out: [(uid: UID, flags: [String], modSeq: UInt64?)] = []
+        try run(.uidFetchChangedSince(UIDSet(ranges: [1...UInt32.max]), ["UID", "FLAGS"], modseq)) { u in
+            if case .fetch(_, let a) = u, let uid = a.uid, let flags = a.flags { out.append((uid, flags, a.modSeq)) }
+        }
+        return out
+    }
+}

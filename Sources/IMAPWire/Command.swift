@@ -39,6 +39,9 @@ public enum Command: Sendable {
     /// `UID FETCH set (items)` (§6.4.5); items are raw atoms, e.g. `["UID", "BODY.PEEK[]"]`.
     /// The set must not be empty.
     case uidFetch(UIDSet, [String])
+    /// `UID FETCH set (items) (CHANGEDSINCE modseq)` (RFC 7162 §3.1.4.1): only messages whose
+    /// metadata changed after `modseq`.
+    case uidFetchChangedSince(UIDSet, [String], UInt64)
     /// `ENABLE capabilities` (RFC 5161); raw atoms, e.g. `["CONDSTORE"]`.
     case enable([String])
 
@@ -58,7 +61,7 @@ public enum Command: Sendable {
         case .select: return "SELECT"
         case .unselect: return "UNSELECT"
         case .uidSearch: return "UID SEARCH"
-        case .uidFetch: return "UID FETCH"
+        case .uidFetch, .uidFetchChangedSince: return "UID FETCH"
         case .enable: return "ENABLE"
         }
     }

@@ -68,6 +68,10 @@ public struct CommandEncoder: Sendable {
         case .uidFetch(let set, let items):
             w.raw("UID FETCH " + set.wire + " ")
             w.list(items) { w, item in w.raw(item) }
+        case .uidFetchChangedSince(let set, let items, let modseq):
+            w.raw("UID FETCH " + set.wire + " ")
+            w.list(items) { w, item in w.raw(item) }
+            w.raw(" (CHANGEDSINCE \(modseq))")
         case .enable(let capabilities):
             w.raw("ENABLE " + capabilities.joined(separator: " "))
         }

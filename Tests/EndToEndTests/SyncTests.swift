@@ -93,6 +93,22 @@ final class SyncTests: XCTestCase {
         XCTAssertEqual(total(again.mailboxes, "expunged"), 0, "an expunge is recorded once")
     }
 
+    func testFlagChangesAreRecordedWithCondstore() throws {
+        let inbox = try archived().filter { $0["mailbox"] as? String == "INBOX" }.sorted { ($0["uid"] as! Int) < ($1["uid"] as! Int) }
+        _ = try sync()
+        try imap("""
+        M.select('INBOX')
+        M.uid('STORE', '\(inbox[0]["uid"]!)', '+FLAGS', '(\\\\Flagged)')
+        """)
+        let s = try sync()
+        XCTAssertEqual(s.code, 0, s.stderr)
+        let box = s.mailboxes.first { $0["mailbox"] as? String == "INBOX" }!
+        XCTAssertEqual(box["flag_changes"] as? Int, 1, "\(box)")
+        XCTAssertEqual(box["new"] as? Int, 0)
+        let row = try archived().first { $0["mailbox"] as? String == "INBOX" && $0["uid"] as? Int == inbox[0]["uid"] as? Int }!
+        XCTAssertEqual(row["flags"] as? [String], inbox[0]["flags"] as? [String], "the archived row is never changed")
+    }
+
     func testUIDValidityChangeStartsANewGenerationWithoutNewBlobs() throws {
         let before = try archived()
         let inboxRows = before.filter { $0["mailbox"] as? String == "INBOX" }
