@@ -8,15 +8,22 @@ extension Catalog {
     ///
     /// - Throws: `CatalogError.database`, also for a `--text` query FTS5 rejects.
     public func forEachMessage(_ query: MessageQuery, _ body: (ListedMessage, IndexedHeaders?) throws -> Void) throws {
+        try forEachMessage(query) { message, headers, _ in try body(message, headers) }
+    }
+
+    /// As above, with each blob's location (nil when the index has none), so a caller can read the
+    /// blob without a second query (the index may not be queried from inside `body`).
+    public func forEachMessage(_ query: MessageQuery, _ body: (ListedMessage, IndexedHeaders?, BlobRow?) throws -> Void) throws {
         let (whereSQL, args) = Self.whereClause(query)
         try wrap {
             try db.read { db in
                 db.add(function: Self.containsFunction)
                 let rows = try Row.fetchCursor(db, sql: """
                     SELECT a.source, a.name, mb.wire_name, m.uidvalidity, m.uid, m.blob, m.size, m.internaldate, m.flags,
-                           h.id, h.message_id, h.date, h.from_text, h.to_text, h.cc_text, h.bcc_text, h.subject
+                           h.id, h.message_id, h.date, h.from_text, h.to_text, h.cc_text, h.bcc_text, h.subject,
+                           b.pack, b.offset, b.stored_length, b.raw_length, b.dictionary
                     FROM messages m JOIN mailboxes mb ON mb.id = m.mailbox_id JOIN accounts a ON a.id = mb.account_id
-                    LEFT JOIN headers h ON h.blob = m.blob
+                    LEFT JOIN headers h ON h.blob = m.blob LEFT JOIN blobs b ON b.id = m.blob
                     \(whereSQL) ORDER BY a.source, a.name, mb.wire_name, m.uidvalidity, m.uid
                     """, arguments: StatementArguments(args))
                 while let row = try rows.next() {
@@ -28,7 +35,11 @@ extension Catalog {
                                                 internalDate: row[7], flags: flags.split(separator: " ").map(String.init))
                     let headers = (row[9] as Int64?) == nil ? nil
                         : IndexedHeaders(messageID: row[10], date: row[11], from: row[12], to: row[13], cc: row[14], bcc: row[15], subject: row[16])
-                    try body(message, headers)
+                    let location = (row[17] as String?).map {
+                        BlobRow(id: message.blob, pack: $0, offset: UInt64(row[18] as Int64), storedLength: UInt64(row[19] as Int64),
+                                rawLength: UInt64(row[20] as Int64), dictionary: UInt32(row[21] as Int64))
+                    }
+                    try body(message, headers, location)
                 }
             }
         }

@@ -23,18 +23,19 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var filters: FilterOptions
 
-    func validate() throws {
-        guard ExportFormat(rawValue: format) != nil else { throw ValidationError("--format must be mbox, maildir or eml") }
-    }
+    @Option(help: "To, Cc or Bcc contains this text (case-insensitive, decoded); `ls --to` elsewhere.")
+    var recipient: String?
 
     func run() throws {
+        guard ExportFormat(rawValue: format) != nil else { throw UsageError(message: "--format must be mbox, maildir or eml") }
+        try filters.check()
         let store = try storeOptions.open()
-        if filters.query.usesHeaders { HeaderIndexing.ensure(store, quiet: false) }
+        if filters.query(recipient: recipient).usesHeaders { HeaderIndexing.ensure(store, quiet: false) }
         let stop = StopFlag()
         let signals = SignalHandler(stop: stop)
         defer { signals.restore() }
         let options = ExportOptions(format: ExportFormat(rawValue: format)!, destination: URL(fileURLWithPath: to).standardizedFileURL,
-                                    query: filters.query, selection: filters.selection)
+                                    query: filters.query(recipient: recipient), selection: filters.selection(recipient: recipient))
         let summary: ExportSummary
         do {
             summary = try Exporter(catalog: store.catalog, packs: store.packs, options: options,

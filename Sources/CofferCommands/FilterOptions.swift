@@ -5,6 +5,9 @@ import Foundation
 import MessageHeaders
 
 /// The selection filters shared by `ls` and `export`. Every filter given must match.
+///
+/// The recipient filter is declared by each command: `ls --to` (or `--recipient`), and
+/// `export --recipient`, since `export --to` names the export folder.
 struct FilterOptions: ParsableArguments {
     @Option(name: .customLong("account"), help: "Only this account (repeatable).")
     var accounts: [String] = []
@@ -14,9 +17,6 @@ struct FilterOptions: ParsableArguments {
 
     @Option(help: "From contains this text (case-insensitive, decoded).")
     var from: String?
-
-    @Option(help: "To, Cc or Bcc contains this text (case-insensitive, decoded).")
-    var to: String?
 
     @Option(help: "Subject contains this text (case-insensitive, decoded).")
     var subject: String?
@@ -36,22 +36,23 @@ struct FilterOptions: ParsableArguments {
     @Option(help: "The blob ID, or its first hex digits.")
     var blob: String?
 
-    func validate() throws {
-        if let since, Self.instant(since) == nil { throw ValidationError("--since must be YYYY-MM-DD or an RFC 3339 time, e.g. 2001-05-14T16:39:00Z") }
-        if let before, Self.instant(before) == nil { throw ValidationError("--before must be YYYY-MM-DD or an RFC 3339 time, e.g. 2001-05-14T16:39:00Z") }
-        if let text, MessageQuery.ftsQuery(text) == nil { throw ValidationError("--text needs at least one word") }
+    /// Checks the values; a bad one is a usage error (exit 2, CONTRACT.md). Call first in `run()`.
+    func check() throws {
+        if let since, Self.instant(since) == nil { throw UsageError(message: "--since must be YYYY-MM-DD or an RFC 3339 time, e.g. 2001-05-14T16:39:00Z") }
+        if let before, Self.instant(before) == nil { throw UsageError(message: "--before must be YYYY-MM-DD or an RFC 3339 time, e.g. 2001-05-14T16:39:00Z") }
+        if let text, MessageQuery.ftsQuery(text) == nil { throw UsageError(message: "--text needs at least one word") }
         if let blob, blob.isEmpty || blob.count > 64 || !blob.allSatisfy(\.isHexDigit) {
-            throw ValidationError("--blob must be hexadecimal digits of a blob ID (up to 64)")
+            throw UsageError(message: "--blob must be hexadecimal digits of a blob ID (up to 64)")
         }
     }
 
-    /// The index query these options describe.
-    var query: MessageQuery {
+    /// The index query these options describe, with the command's recipient filter.
+    func query(recipient: String?) -> MessageQuery {
         var q = MessageQuery()
+        q.to = recipient
         q.base.accounts = accounts
         q.base.mailboxes = mailboxes
         q.from = from
-        q.to = to
         q.subject = subject
         q.messageID = messageID
         q.since = since.flatMap(Self.instant)
@@ -64,11 +65,12 @@ struct FilterOptions: ParsableArguments {
     }
 
     /// The filters as given, for an export's manifest.
-    var selection: [String: String] {
+    func selection(recipient: String?) -> [String: String] {
         var s: [String: String] = [:]
+        if let recipient { s["recipient"] = recipient }
         if !accounts.isEmpty { s["account"] = accounts.joined(separator: "\n") }
         if !mailboxes.isEmpty { s["mailbox"] = mailboxes.joined(separator: "\n") }
-        for (key, value) in [("from", from), ("to", to), ("subject", subject), ("message-id", messageID), ("since", since),
+        for (key, value) in [("from", from), ("subject", subject), ("message-id", messageID), ("since", since),
                              ("before", before), ("text", text), ("blob", blob)] {
             if let value { s[key] = value }
         }

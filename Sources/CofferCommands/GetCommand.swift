@@ -29,14 +29,16 @@ struct GetCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write to this file instead of stdout.")
     var output: String?
 
-    func validate() throws {
+    /// Bad values are usage errors (exit 2, CONTRACT.md).
+    func check() throws {
         if blob == nil && (account == nil || mailbox == nil || uid == nil) {
-            throw ValidationError("give a BLOB, or --account, --mailbox and --uid")
+            throw UsageError(message: "give a BLOB, or --account, --mailbox and --uid")
         }
-        if let blob, BlobID(hex: blob) == nil { throw ValidationError("BLOB must be 64 hexadecimal characters") }
+        if let blob, BlobID(hex: blob) == nil { throw UsageError(message: "BLOB must be 64 hexadecimal characters") }
     }
 
     func run() throws {
+        try check()
         let store = try storeOptions.open()
         let id = try resolveBlob(store.catalog)
         guard let row = try store.catalog.blob(id) else {

@@ -15,15 +15,19 @@ struct LsCommand: ParsableCommand {
 
     @OptionGroup var filters: FilterOptions
 
+    @Option(name: [.customLong("to"), .customLong("recipient")], help: "To, Cc or Bcc contains this text (case-insensitive, decoded).")
+    var to: String?
+
     @Flag(help: "One JSON object per line on stdout.")
     var json = false
 
     func run() throws {
+        try filters.check()
         let store = try storeOptions.open()
         HeaderIndexing.ensure(store, quiet: false)
         let out = BufferedOutput()
         if !json { out.write(MessageTable.header + "\n") }
-        try store.catalog.forEachMessage(filters.query) { m, headers in
+        try store.catalog.forEachMessage(filters.query(recipient: to)) { m, headers in
             out.write((json ? Self.jsonLine(m, headers) : MessageTable.line(m, headers)) + "\n")
         }
         out.flush()

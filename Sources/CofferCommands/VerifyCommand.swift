@@ -30,15 +30,17 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print findings as JSON lines on stdout.")
     var json = false
 
-    func validate() throws {
-        if readData && readDataSubset != nil { throw ValidationError("give --read-data or --read-data-subset, not both") }
-        if let s = readDataSubset, Self.fraction(s) == nil { throw ValidationError("--read-data-subset must be a percentage above 0 and at most 100, e.g. 5%") }
-        if let d = maxDuration, d <= 0 { throw ValidationError("--max-duration must be a positive number of seconds") }
-        if let h = expectHead, BlobID(hex: h) == nil { throw ValidationError("--expect-head must be 64 hexadecimal characters") }
-        if let t = threads, !(1...64).contains(t) { throw ValidationError("--threads must be between 1 and 64") }
+    /// Bad values are usage errors (exit 2, CONTRACT.md).
+    func check() throws {
+        if readData && readDataSubset != nil { throw UsageError(message: "give --read-data or --read-data-subset, not both") }
+        if let s = readDataSubset, Self.fraction(s) == nil { throw UsageError(message: "--read-data-subset must be a percentage above 0 and at most 100, e.g. 5%") }
+        if let d = maxDuration, d <= 0 { throw UsageError(message: "--max-duration must be a positive number of seconds") }
+        if let h = expectHead, BlobID(hex: h) == nil { throw UsageError(message: "--expect-head must be 64 hexadecimal characters") }
+        if let t = threads, !(1...64).contains(t) { throw UsageError(message: "--threads must be between 1 and 64") }
     }
 
     func run() throws {
+        try check()
         let store = try storeOptions.open()
         var options = VerifyOptions()
         options.readData = readData

@@ -68,9 +68,9 @@ public final class Exporter {
         let manifest = try ManifestWriter(directory: dest, format: options.format, selection: options.selection)
         var lastReport = Date()
         do {
-            try catalog.forEachMessage(options.query) { message, _ in
+            try catalog.forEachMessage(options.query) { message, _, location in
                 if shouldStop() { throw ExportStopped() }
-                if let entry = try export(message, layout) { try manifest.add(entry) }
+                if let entry = try export(message, location, layout) { try manifest.add(entry) }
                 if Date().timeIntervalSince(lastReport) >= 2 {
                     lastReport = Date()
                     progress(String(format: "export: %d/%d messages, %.1f MB", summary.messages, total, Double(summary.bytes) / 1e6))
@@ -89,8 +89,8 @@ public final class Exporter {
     }
 
     /// Exports one message; nil when it failed (recorded in the summary).
-    private func export(_ m: ListedMessage, _ layout: ExportLayout) throws -> ManifestEntry? {
-        guard let row = try catalog.blob(m.blob), let pack = PackID(hex: row.pack) else {
+    private func export(_ m: ListedMessage, _ row: BlobRow?, _ layout: ExportLayout) throws -> ManifestEntry? {
+        guard let row, let pack = PackID(hex: row.pack) else {
             summary.failed.append((m, "the index has no location for blob \(m.blob.hex); run `coffer verify`"))
             return nil
         }

@@ -40,32 +40,43 @@ struct IndexCheck {
             // The entry chain is broken; look at each indexed entry on its own (the pack-structure finding says where it breaks).
             return try rows.compactMap { try probe($0, pack) }
         }
-        var byOffset = Dictionary(entries.map { ($0.location.offset, $0) }, uniquingKeysWith: { a, _ in a })
+        let byOffset = Dictionary(entries.map { ($0.location.offset, $0) }, uniquingKeysWith: { a, _ in a })
         let end = entries.last?.location.endOffset ?? 32
         var findings: [Finding] = []
+        var referenced = Set<UInt64>()
         for row in rows {
-            guard let entry = byOffset.removeValue(forKey: row.offset) else {
+            guard let entry = byOffset[row.offset] else {
                 findings.append(try row.offset >= end ? probe(row, pack) ?? finding(row, "entry-lost", "The pack ends before this blob's entry. Restore the pack file from a backup copy of the store.")
                     : finding(row, "wrong-location", "The index points at offset \(row.offset) of the pack, which is not the start of an entry: the index or the pack was altered. Restore index.sqlite or the pack from a backup copy."))
                 continue
             }
+            if entry.id == row.id { referenced.insert(row.offset) }
             if entry.id != row.id {
                 findings.append(try finding(row, "wrong-location", "The index points at offset \(row.offset), which holds blob \(entry.id.hex) instead of this one: the index or the pack was altered. Restore index.sqlite or the pack from a backup copy."))
             } else if entry.location.storedLength != row.storedLength || entry.location.rawLength != row.rawLength {
                 findings.append(try finding(row, "wrong-location", "The entry at offset \(row.offset) holds this blob with other lengths than the index records: the index was altered. Restore index.sqlite from a backup copy."))
             }
         }
-        for entry in byOffset.values.sorted(by: { $0.location.offset < $1.location.offset }) {
-            findings.append(try orphan(entry, hex))
+        let misplaced = Set(findings.compactMap(\.blob))
+        for entry in entries where !referenced.contains(entry.location.offset) {
+            findings.append(try orphan(entry, hex, misplaced: misplaced.contains(entry.id.hex)))
         }
         return findings
     }
 
     /// A pack entry no blob row names.
-    func orphan(_ entry: RecoveredEntry, _ pack: String) throws -> Finding {
-        let elsewhere = try catalog.blob(entry.id)
-        let detail = elsewhere.map { "The entry at offset \(entry.location.offset) is a second copy of a blob the index finds in pack \($0.pack) at offset \($0.offset); it only takes space. Nothing to do unless other findings name that pack." }
-            ?? "The entry at offset \(entry.location.offset) holds a blob that no index row names, so no listed message uses it. If messages are missing from `coffer ls`, restore index.sqlite from a backup copy; otherwise it only takes space."
+    ///
+    /// - Parameter misplaced: the blob's own row points at a wrong place in this pack (reported separately).
+    func orphan(_ entry: RecoveredEntry, _ pack: String, misplaced: Bool) throws -> Finding {
+        let o = entry.location.offset
+        let detail: String
+        if misplaced {
+            detail = "The entry at offset \(o) holds this blob, but the blob's index row points elsewhere. Restore index.sqlite from a backup copy of the store."
+        } else if let elsewhere = try catalog.blob(entry.id) {
+            detail = "The entry at offset \(o) is a second copy of a blob the index finds in pack \(elsewhere.pack) at offset \(elsewhere.offset); it only takes space. Nothing to do unless other findings name that pack."
+        } else {
+            detail = "The entry at offset \(o) holds a blob that no index row names, so no listed message uses it. If messages are missing from `coffer ls`, restore index.sqlite from a backup copy; otherwise it only takes space."
+        }
         return Finding(kind: "orphan-entry", pack: pack, blob: entry.id.hex,
                        messages: try catalog.messages(referencing: entry.id).map(MessageRef.init), detail: detail)
     }

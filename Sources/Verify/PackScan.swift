@@ -4,9 +4,10 @@ import Foundation
 import PackStore
 
 /// The per-pack part of `verify`: each pack's own structure and checksums and, with data reading,
-/// every blob (or a random sample) decompressed and re-hashed. Packs are shared out to `threads`
-/// workers, so the work of different packs runs on different cores; it stops at a deadline between
-/// two blobs and reports which packs it finished.
+/// every blob (or a random sample) decompressed and re-hashed. The work is cut into items (a pack's
+/// structure; runs of about 4 MiB of its blobs) that `threads` workers take in pack order, so even a
+/// single pack keeps every core busy; it stops at a deadline between two blobs and reports which
+/// packs it finished completely.
 final class PackScan: @unchecked Sendable {
     struct Options {
         /// Decompress and re-hash blobs.
@@ -36,9 +37,27 @@ final class PackScan: @unchecked Sendable {
     private let lock = NSLock()
     private var outcome = Outcome()
     private var queue: [PackID]
+    private var items: [Item] = []
+    /// Items of each pack not finished yet, and whether one was cut short.
+    private var remaining: [PackID: (count: Int, cut: Bool)] = [:]
     private let total: Int
     private var lastProgress = Date()
     private let started = Date()
+
+    /// A unit of work: one pack's structure, or a run of its blobs (so one big pack still keeps every core busy).
+    enum Item {
+        case structure(PackID)
+        case blobs(PackID, ArraySlice<BlobRow>)
+
+        var pack: PackID {
+            switch self {
+            case .structure(let p), .blobs(let p, _): return p
+            }
+        }
+    }
+
+    /// Blobs per item: about this many raw bytes.
+    static let itemBytes: UInt64 = 4 << 20
 
     init(catalog: Catalog, packs: PackStore, work: [PackID], options: Options, progress: @escaping (String) -> Void) {
         self.catalog = catalog
@@ -56,7 +75,7 @@ final class PackScan: @unchecked Sendable {
             group.enter()
             let thread = Thread { [self] in
                 defer { group.leave() }
-                while let pack = next() { work(pack) }
+                while let item = next() { work(item) }
             }
             thread.stackSize = 1 << 20
             thread.start()
@@ -65,30 +84,69 @@ final class PackScan: @unchecked Sendable {
         return lock.withLock { outcome }
     }
 
-    private func next() -> PackID? {
+    /// The next item; loads the next pack's blob rows when the current pack's items are handed out.
+    /// Past the deadline only the first pack's items are still handed out, so every run finishes at
+    /// least one pack and a cycle always advances.
+    private func next() -> Item? {
         lock.withLock {
-            if let deadline = options.deadline, Date() >= deadline, !queue.isEmpty {
+            if items.isEmpty, let pack = queue.popLast() {
+                if pastDeadline && firstPack != nil {
+                    queue.append(pack)
+                } else {
+                    items = makeItems(pack).reversed()
+                    firstPack = firstPack ?? pack
+                }
+            }
+            if pastDeadline, let item = items.last, item.pack != firstPack {
                 outcome.stoppedAtDeadline = true
                 return nil
             }
-            return queue.popLast()
+            if items.isEmpty && !queue.isEmpty { outcome.stoppedAtDeadline = true }
+            return items.popLast()
         }
+    }
+
+    /// The pack every run completes, deadline or not.
+    private var firstPack: PackID?
+
+    /// The structure item, then the (sampled) blobs in runs of about ``itemBytes``.
+    private func makeItems(_ pack: PackID) -> [Item] {
+        var out: [Item] = [.structure(pack)]
+        if options.readData {
+            var rng = SystemRandomNumberGenerator()
+            let rows = ((try? catalog.blobs(inPack: pack.hex)) ?? [])
+                .filter { _ in options.sample >= 1 || Double.random(in: 0..<1, using: &rng) < options.sample }
+            var start = 0, bytes: UInt64 = 0
+            for (i, row) in rows.enumerated() {
+                bytes += row.rawLength
+                if bytes >= Self.itemBytes || i == rows.count - 1 {
+                    out.append(.blobs(pack, rows[start...i]))
+                    start = i + 1
+                    bytes = 0
+                }
+            }
+        }
+        remaining[pack] = (out.count, false)
+        return out
     }
 
     private var pastDeadline: Bool { options.deadline.map { Date() >= $0 } ?? false }
 
-    /// One pack: structure, then its blobs. Not marked done when the deadline cut it short.
-    private func work(_ pack: PackID) {
-        var findings = structureFindings(pack)
-        let size = (try? FileManager.default.attributesOfItem(atPath: packs.url(of: pack).path)[.size] as? UInt64) ?? 0
+    /// One item. A run of blobs stops between two blobs at the deadline; its pack is then not done.
+    private func work(_ item: Item) {
+        var findings: [Finding] = []
         var read = 0
         var bytes: UInt64 = 0
+        var packBytes: UInt64 = 0
         var complete = true
-        if options.readData {
-            let rows = (try? catalog.blobs(inPack: pack.hex)) ?? []
-            var rng = SystemRandomNumberGenerator()
-            for row in rows where options.sample >= 1 || Double.random(in: 0..<1, using: &rng) < options.sample {
-                if pastDeadline { complete = false; break }
+        switch item {
+        case .structure(let pack):
+            findings = structureFindings(pack)
+            packBytes = (try? FileManager.default.attributesOfItem(atPath: packs.url(of: pack).path)[.size] as? UInt64) ?? 0
+        case .blobs(let pack, let rows):
+            let mayStop = lock.withLock { pack != firstPack }
+            for row in rows {
+                if mayStop && pastDeadline { complete = false; break }
                 if let f = check(row, pack) { findings.append(f) }
                 read += 1
                 bytes += row.rawLength
@@ -98,8 +156,14 @@ final class PackScan: @unchecked Sendable {
             outcome.findings += findings
             outcome.blobsRead += read
             outcome.rawBytes += bytes
-            outcome.packBytes += size
-            if complete { outcome.done.append(pack) } else { outcome.stoppedAtDeadline = true }
+            outcome.packBytes += packBytes
+            var state = remaining[item.pack] ?? (1, false)
+            state.count -= 1
+            state.cut = state.cut || !complete
+            remaining[item.pack] = state
+            if state.count == 0 {
+                if state.cut { outcome.stoppedAtDeadline = true } else { outcome.done.append(item.pack) }
+            }
             reportProgress()
         }
     }

@@ -4,6 +4,12 @@
 usage:
   corpus_summary.py summaries ROOT            one JSON object per message file under ROOT
   corpus_summary.py count ROOT QUERIES.json   for each query, how many files match
+  corpus_summary.py expect ROOT [--served]    picks queries from the corpus itself (so no corpus
+                                              content is written into the tests) and prints them
+                                              with the SHA-256 of every file each one matches
+
+--served: read each file as the testbed's Dovecot serves it (bare LF -> CRLF, NUL -> 0x80, the
+rewrites tools/testbed_check.py documents), since that is what an archive of the testbed holds.
 
 Each file is read the way coffer reads a blob for its index: the first 65,536 bytes. Fields are capped as coffer caps them and
 decoded with email.header (RFC 2047); the Date with email.utils (UTC seconds; no zone = UTC);
@@ -13,9 +19,10 @@ charset-decoded, cut to 16,384 characters. A query matches when every filter it 
   message_id            equal to the Message-ID with or without angle brackets
   since / before        Date (or, without one, the file's mtime = INTERNALDATE) >= since, < before
   text                  every word is a token of From, To, Cc, Bcc, Subject or the text
-                        (tokens: runs of letters and digits, case-folded, as SQLite FTS5 unicode61)
+                        (tokens: runs of letters and digits, case-folded, as SQLite FTS5 unicode61;
+                        a word ending in * matches tokens starting with it)
 """
-import email, email.header, email.utils, json, os, re, sys
+import calendar, email, email.header, email.utils, json, os, re, sys, time
 from email import policy
 
 WINDOW = 65536
@@ -57,9 +64,18 @@ def first_text(msg):
     return None
 
 
-def summary(path):
+SERVED = False
+BARE_LF = re.compile(rb'(?<!\r)\n')
+
+
+def read(path):
     with open(path, 'rb') as f:
-        raw = f.read(WINDOW)
+        data = f.read()
+    return BARE_LF.sub(b'\r\n', data).replace(b'\0', b'\x80') if SERVED else data
+
+
+def summary(path):
+    raw = read(path)[:WINDOW]
     msg = email.message_from_bytes(raw, policy=policy.compat32)
     date = None
     if msg.get('date') is not None:
@@ -101,7 +117,7 @@ def tokens(s):
     return set(t.casefold() for t in TOKEN.findall(s or ''))
 
 
-def matches(s, q):
+def matches_query(s, q):
     contains = lambda hay, needle: needle.casefold() in (hay or '').casefold()
     if 'from' in q and not contains(s['from'], q['from']):
         return False
@@ -122,12 +138,69 @@ def matches(s, q):
         have = set()
         for k in ('from', 'to', 'cc', 'bcc', 'subject', 'text'):
             have |= tokens(s[k])
-        if not all(w.casefold() in have for w in TOKEN.findall(q['text'])):
-            return False
+        for word in q['text'].split():
+            w = word.rstrip('*').casefold()
+            if word.endswith('*'):
+                if not any(t.startswith(w) for t in have):
+                    return False
+            elif w not in have:
+                return False
     return True
 
 
+def pick_queries(summaries):
+    """Deterministic queries of every kind, chosen from the corpus (most common sender, recipient, …)."""
+    from collections import Counter
+    senders, recipients, words, ids, tokens_df = Counter(), Counter(), Counter(), Counter(), Counter()
+    for s in summaries:
+        sender = email.utils.parseaddr(s['from'] or '')[1].lower()
+        if sender:
+            senders[sender] += 1
+        for name in ('to', 'cc', 'bcc'):
+            for _, addr in email.utils.getaddresses([s[name] or '']):
+                if addr and addr.lower() != sender:
+                    recipients[addr.lower()] += 1
+        for w in re.findall(r'[A-Za-z]{6,}', s['subject'] or ''):
+            words[w.lower()] += 1
+        if s['message_id']:
+            ids[s['message_id'].strip().strip('<>')] += 1
+        have = set()
+        for k in ('from', 'to', 'cc', 'bcc', 'subject', 'text'):
+            have |= tokens(s[k])
+        tokens_df.update(t for t in have if t.isalpha() and t.isascii() and len(t) >= 6)
+    top = lambda c: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    n = len(summaries)
+    band = sorted(((v, t) for t, v in tokens_df.items() if 0.02 * n <= v <= 0.05 * n), key=lambda vt: (-vt[0], vt[1]))
+    word1, word2 = band[0][1], band[1][1]
+    days = sorted((s['date'] if s['date'] is not None else s['mtime']) for s in summaries)
+    day = lambda t: time.strftime('%Y-%m-%d', time.gmtime(t))
+    since, before = day(days[int(n * 0.3)]), day(days[int(n * 0.5)] + 86400)
+    epoch = lambda d: int(calendar.timegm(time.strptime(d, '%Y-%m-%d')))
+    sender = top(senders)
+    return [
+        {'from': sender.split('@')[0]},
+        {'to': top(recipients).upper()},
+        {'subject': top(words).title()},
+        {'message_id': top(ids)},
+        {'since': epoch(since), 'since_text': since},
+        {'before': epoch(before), 'before_text': before},
+        {'since': epoch(since), 'since_text': since, 'before': epoch(before), 'before_text': before},
+        {'text': word1},
+        {'text': word1 + ' ' + word2},
+        {'text': word2[:5] + '*'},
+        {'from': sender.split('@')[0], 'since': epoch(since), 'since_text': since},
+        {'subject': top(words), 'text': word1},
+    ]
+
+
+def sha256(path):
+    import hashlib
+    return hashlib.sha256(read(path)).hexdigest()
+
+
 def main():
+    global SERVED
+    SERVED = '--served' in sys.argv
     mode, root = sys.argv[1], sys.argv[2]
     if mode == 'summaries':
         for p in files(root):
@@ -135,7 +208,12 @@ def main():
     elif mode == 'count':
         queries = json.load(open(sys.argv[3]))
         summaries = [summary(p) for p in files(root)]
-        print(json.dumps([sum(1 for s in summaries if matches(s, q)) for q in queries]))
+        print(json.dumps([sum(1 for s in summaries if matches_query(s, q)) for q in queries]))
+    elif mode == 'expect':
+        summaries = [summary(p) for p in files(root)]
+        queries = pick_queries(summaries)
+        matches = [sorted(sha256(s['path']) for s in summaries if matches_query(s, q)) for q in queries]
+        print(json.dumps({'queries': queries, 'matches': matches}))
     else:
         sys.exit('unknown mode ' + mode)
 
