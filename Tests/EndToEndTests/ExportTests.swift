@@ -23,10 +23,8 @@ final class ExportTests: XCTestCase {
             let rows = try manifest(dir)
             XCTAssertEqual(rows.count, 400)
             XCTAssertEqual(Set(rows.map { $0["file"] as! String }).count, 400, "one file per message")
-            for row in rows {
-                let path = dir.appendingPathComponent(row["file"] as! String).path
-                XCTAssertEqual(try sha256(ofFile: path), row["blob_sha256"] as! String, path)
-            }
+            let paths = rows.map { dir.appendingPathComponent($0["file"] as! String).path }
+            XCTAssertEqual(try sha256(ofFiles: paths), rows.map { $0["blob_sha256"] as! String })
             let ls = try listed(try Coffer.run(["ls", "--config", s.small.config, "--json"]))
             XCTAssertEqual(rows.map { $0["blob_sha256"] as! String }.sorted(), ls.map { $0["blob"] as! String }.sorted())
             let check = try runProcess("/bin/sh", ["-c", "cd \"$0\" && sha256sum -c manifest.sha256", dir.path])
@@ -44,19 +42,25 @@ final class ExportTests: XCTestCase {
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("manifest.json"))) as! [String: Any]
         XCTAssertTrue((json["mbox_quoting"] as! String).contains("mboxrd"))
         var quotedLines = 0
-        for row in try manifest(dir) {
+        let originals = dir.appendingPathComponent("unquoted")
+        try FileManager.default.createDirectory(at: originals, withIntermediateDirectories: true)
+        var paths: [String] = [], expected: [String] = []
+        for (i, row) in try manifest(dir).enumerated() {
             let file = try Data(contentsOf: dir.appendingPathComponent(row["file"] as! String))
             let start = row["offset"] as! Int, length = row["length"] as! Int
             let quoted = file.subdata(in: start..<start + length)
             let original = Self.unquoteMboxrd(quoted)
             quotedLines += quoted.count - original.count
-            let path = s.small.root.appendingPathComponent("m.eml")
+            let path = originals.appendingPathComponent("\(i).eml")
             try original.write(to: path)
-            XCTAssertEqual(try sha256(ofFile: path.path), row["blob_sha256"] as! String)
+            paths.append(path.path)
+            expected.append(row["blob_sha256"] as! String)
             XCTAssertEqual(original.count, row["size"] as! Int)
             XCTAssertEqual(file.subdata(in: start - 1..<start), Data("\n".utf8), "the From line ends just before the message")
             XCTAssertEqual(file[start + length], 0x0A, "one LF after each message")
         }
+        XCTAssertEqual(try sha256(ofFiles: paths), expected)
+        XCTAssertEqual(paths.count, 400)
         XCTAssertGreaterThan(quotedLines, 0, "the corpus has `From ` lines that needed quoting")
     }
 
@@ -104,12 +108,11 @@ final class ExportTests: XCTestCase {
 
     /// Every file under `dir` (relative path → SHA-256), hidden temporary files included.
     static func tree(_ dir: URL) throws -> [String: String] {
-        var out: [String: String] = [:]
+        var files: [String] = []
         for case let rel as String in FileManager.default.enumerator(atPath: dir.path)! {
             var isDir: ObjCBool = false
-            let path = dir.appendingPathComponent(rel).path
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue { out[rel] = try sha256(ofFile: path) }
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent(rel).path, isDirectory: &isDir), !isDir.boolValue { files.append(rel) }
         }
-        return out
+        return Dictionary(uniqueKeysWithValues: zip(files, try sha256(ofFiles: files.map { dir.appendingPathComponent($0).path })))
     }
 }

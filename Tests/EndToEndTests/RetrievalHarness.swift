@@ -105,3 +105,14 @@ func sqlite(_ db: URL, _ sql: String) throws -> String {
     guard r.code == 0 else { throw TestbedError(text: "sqlite3 exited \(r.code): \(r.stderr)") }
     return r.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
 }
+
+/// SHA-256 of many files with one `sha256sum` run (independent of coffer's own hashing), in the order given.
+func sha256(ofFiles paths: [String]) throws -> [String] {
+    guard !paths.isEmpty else { return [] }
+    let list = FileManager.default.temporaryDirectory.appendingPathComponent("files-\(UUID().uuidString)")
+    try Data(paths.joined(separator: "\0").utf8).write(to: list)
+    defer { try? FileManager.default.removeItem(at: list) }
+    let r = try runProcess("/usr/bin/xargs", ["-0", "-a", list.path, "/usr/bin/sha256sum", "-z"])
+    guard r.code == 0 else { throw TestbedError(text: "sha256sum exited \(r.code): \(r.stderr)") }
+    return r.stdout.split(separator: 0).map { String(decoding: $0.prefix(64), as: UTF8.self) }
+}
