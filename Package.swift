@@ -53,6 +53,8 @@ let package = Package(
         .testTarget(name: "PackStoreTests", dependencies: ["PackStore"]),
         .testTarget(name: "EntraAuthTests", dependencies: ["EntraAuth"]),
         .testTarget(name: "MessageHeadersTests", dependencies: ["MessageHeaders"]),
+        .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Catalog", "PackStore", "ArchiveModel"]),
+        .testTarget(name: "RetrievalUnitTests", dependencies: ["Retrieval"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CofferCommands", "IMAPClient", "Catalog", "PackStore"]),
     ]
 )
