@@ -540,6 +540,7 @@ class Connection:
             body = ('* ESEARCH (TAG "%s") UID' % tag) + (" ALL " + ranges if ranges else "")
             return self.send((body + "\r\n%s OK Search completed.\r\n" % tag).encode())
         line = ("* SEARCH%s\r\n" % "".join(" %d" % u for u in uids)).encode()
+        self.server.log(event="search", conn=self.id, user=self.user, length=len(line), count=len(uids))
         (self.inject if self.s.raw.get("inject_search") else self.send)(line)
         self.send(("%s OK Search completed.\r\n" % tag).encode())
 
@@ -601,7 +602,10 @@ class Connection:
         announce = m.get("announce", body.size)
         head = ("* %d FETCH (%s BODY[] {%d}\r\n" % (seq, " ".join(parts), announce)).encode()
         if m.get("inject") and body.data is not None:
-            return self.inject(head + body.data + b")\r\n")
+            self.inject(head + body.data + (b"" if m.get("close_after_body") else b")\r\n"))
+            if m.get("close_after_body"):
+                self.close_now()
+            return
         self.send(head)
         stall = m.get("stall")
         sent = 0
@@ -617,10 +621,13 @@ class Connection:
             self.send(chunk)
             sent += len(chunk)
         if m.get("close_after_body"):
-            self.server.log(event="server-close", conn=self.id, user=self.user)
-            self.closed = True
-            raise Closed()
+            self.close_now()
         self.send(b")\r\n")
+
+    def close_now(self):
+        self.server.log(event="server-close", conn=self.id, user=self.user)
+        self.closed = True
+        raise Closed()
 
 
 def tokenize(data):

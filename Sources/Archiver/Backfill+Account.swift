@@ -17,7 +17,11 @@ extension Backfill {
         let holder = SessionHolder(source: source, account: account)
         defer { holder.drop(polite: true) }
         let remote: [RemoteMailbox]
-        do { remote = try listMailboxes(holder, throttle) } catch {
+        do {
+            guard !throttle.hasGivenUp else { return recordThrottledOut(job, account, nil) }
+            remote = try listMailboxes(holder, throttle)
+        } catch {
+            if throttle.hasGivenUp { return recordThrottledOut(job, account, error) }
             recordAccountError(account, error)
             progress("\(job.source)/\(account): \(error)")
             return
@@ -44,6 +48,16 @@ extension Backfill {
             if record.status != "active" { try store.catalog.setMailboxStatus(record.id, "active") }
             if try archiveListed(mailbox, record, &context) { return }
         }
+    }
+
+    /// An account left because its source is throttling and the run stopped waiting: reported as one
+    /// entry for all its mailboxes (`*`), so that the run exits 75.
+    func recordThrottledOut(_ job: BackfillJob, _ account: String, _ error: Error?) {
+        var result = MailboxReport(source: job.source, account: account, mailbox: "*", mailboxWire: "*")
+        result.gaveUp = true
+        result.error = "not attempted: \(job.source) is throttling and the run stopped waiting\(error.map { " (\($0))" } ?? ""); re-run later"
+        recordMailbox(result)
+        progress(Self.progressLine(result))
     }
 
     /// Archives one listed mailbox and reports it; returns true when the account cannot go on.

@@ -106,8 +106,8 @@ extension Backfill {
         let throttle = context.throttle
         guard let wait = throttle.plan(backoff: backoff, attempt: attempt) else {
             result.gaveUp = true
-            result.error = "gave up after waiting \(Self.seconds(throttle.totalWaited)) s on throttling (max_throttle_wait "
-                + "\(Self.seconds(throttle.maxWait)) s): \(error); everything fetched so far is committed; re-run later"
+            result.error = "gave up after \(Self.seconds(throttle.totalWaited)) s of waiting on throttling (max_throttle_wait = "
+                + "\(Int(throttle.maxWait)) s); \(error); everything fetched so far is committed, re-run later"
             return false
         }
         context.holder.drop(polite: false)
@@ -122,8 +122,8 @@ extension Backfill {
     /// `permission-denied` in the index (a later run tries it again) and in the report.
     func markPermissionDenied(_ record: MailboxRecord, _ error: Error, _ result: inout MailboxReport) throws {
         result.permissionDenied = true
-        result.error = "permission denied: \(error); the login works but this mailbox cannot be opened: "
-            + "grant the account (for an app, its service principal) FullAccess on it, or check the server's connection limits"
+        result.error = "permission denied: \(error) twice; grant the account (for an app, its service principal) "
+            + "FullAccess on this mailbox, or check the server's connection limits"
         do { try store.catalog.setMailboxStatus(record.id, "permission-denied") } catch { throw WriteFailure(underlying: error) }
     }
 

@@ -64,9 +64,9 @@ public enum IMAPClientError: Error, CustomStringConvertible, Sendable {
         case .protocolError(let what):
             return "IMAP protocol error: \(what); the connection was dropped"
         case .throttled(let command, let text, _):
-            return "the server is throttling or unavailable (\(text))\(command.map { " on \($0)" } ?? ""); coffer waits and reconnects"
+            return "the server is throttling or unavailable\(command.map { " on \($0)" } ?? ""): \(text)"
         case .authenticatedNotConnected(let command, let text):
-            return "the server answered \(command) with \"\(text)\": connection churn on the server, or no rights on this mailbox"
+            return "the server answered \(command) with \"\(text)\" (connection churn on the server, or no rights on this mailbox)"
         case .truncatedLiteral(let announced, let received):
             return "truncated by the server: the connection closed after \(received) of \(announced) announced message octets; the partial message was discarded"
         }
