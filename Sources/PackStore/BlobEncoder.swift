@@ -12,6 +12,9 @@ import Foundation
 /// level (level 3: about 10 MiB, level 19 uncapped would need over 100 MiB). The zstd context,
 /// the SHA-256 context and both work buffers are allocated once and reused for every message.
 ///
+/// With ``use(_:)`` the encoder compresses with one of the store's trained dictionaries (sharing its
+/// digested form with every other encoder); the blob then records the dictionary's ID.
+///
 /// ```swift
 /// let encoder = BlobEncoder(spillDirectory: tmp)
 /// for chunk in literalChunks { try encoder.update(chunk) }
@@ -42,6 +45,10 @@ public final class BlobEncoder {
     private var rawLength: UInt64 = 0
     private var memory: [UInt8] = []
     private var spill: (file: PackFile, url: URL, length: UInt64)?
+    /// The dictionary chosen with ``use(_:)``; nil when none.
+    public private(set) var dictionary: CompressionDictionary?
+    /// Whether the zstd context references `dictionary` now (not while a message streams).
+    private var dictionaryActive = false
 
     /// Creates an encoder.
     ///
@@ -80,6 +87,10 @@ public final class BlobEncoder {
                 return
             }
             streaming = true
+            if dictionaryActive {
+                compressor.refDictionary(nil)
+                dictionaryActive = false
+            }
             if level > Self.uncappedLevel { compressor.capTables(true) }
             try compress(UnsafeRawBufferPointer(rebasing: input[..<inputCount]), end: false)
             inputCount = 0
@@ -112,7 +123,8 @@ public final class BlobEncoder {
                 payload = .memory(memory)
                 memory = []
             }
-            let blob = EncodedBlob(id: hasher.finish(), rawLength: rawLength, payload: payload)
+            let blob = EncodedBlob(id: hasher.finish(), rawLength: rawLength, payload: payload,
+                                   dictionary: dictionaryActive ? dictionary?.id ?? 0 : 0)
             reset()
             return blob
         } catch {
@@ -127,10 +139,39 @@ public final class BlobEncoder {
         return try finish()
     }
 
+    /// Compresses the following messages with `dictionary`, or without one when nil.
+    ///
+    /// Call between messages, before the first byte of one. A message that grows past
+    /// ``singleCallLimit`` bytes is compressed without the dictionary (its blob records dictionary 0),
+    /// so every dictionary frame records its content size and large messages keep their memory bound.
+    /// Use a dictionary of the store the blobs go to; it stays referenced until the next call.
+    ///
+    /// - Parameter dictionary: one of the store's dictionaries, or nil.
+    public func use(_ dictionary: CompressionDictionary?) {
+        precondition(rawLength == 0 && !streaming, "BlobEncoder.use(_:) called in the middle of a message")
+        guard dictionary !== self.dictionary else { return }
+        self.dictionary = dictionary
+        compressor.refDictionary(dictionary?.compressionDictionary(level: compressor.level))
+        dictionaryActive = dictionary != nil
+    }
+
+    /// Runs `body` with the raw bytes of the current message so far while the encoder holds them
+    /// whole (up to ``singleCallLimit`` bytes), or with nil once the message streams.
+    ///
+    /// Lets a caller take a dictionary training sample without copying every message.
+    /// The buffer is valid only during the call.
+    public func withHeldMessage<T>(_ body: (UnsafeRawBufferPointer?) throws -> T) rethrows -> T {
+        try body(streaming ? nil : UnsafeRawBufferPointer(rebasing: input[..<inputCount]))
+    }
+
     /// Abandons the current message (deleting a partial spill file) and keeps the contexts for the next.
     public func reset() {
         compressor.resetSession()
         if streaming && level > Self.uncappedLevel { compressor.capTables(false) }
+        if let dictionary, !dictionaryActive {
+            compressor.refDictionary(dictionary.compressionDictionary(level: compressor.level))
+            dictionaryActive = true
+        }
         hasher.reset()
         inputCount = 0
         streaming = false

@@ -21,7 +21,7 @@ public struct EncodedBlob: Sendable {
     public let rawLength: UInt64
     /// The compressed bytes.
     public let payload: Payload
-    /// The zstd dictionary used; 0 means none (the only value written today).
+    /// The ID of the store's zstd dictionary the payload was compressed with; 0 means none.
     public let dictionary: UInt32
 
     /// Creates a blob from parts; `payload` must be one zstd frame of exactly `rawLength` bytes of content.

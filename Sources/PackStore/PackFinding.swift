@@ -24,18 +24,26 @@ public enum PackFinding: Sendable, Equatable, CustomStringConvertible {
     case tableMismatch(PackID, offset: UInt64)
     /// The SHA-256 over the sealed pack's bytes differs from the one in its trailer.
     case checksumMismatch(PackID)
+    /// `entries` entries of the pack, the first at offset `firstEntry`, need zstd dictionary
+    /// `dictionary`, whose file is missing.
+    case dictionaryMissing(PackID, dictionary: UInt32, firstEntry: UInt64, entries: Int)
+    /// As ``dictionaryMissing(_:dictionary:firstEntry:entries:)``, but the file is damaged (`reason`).
+    case badDictionary(PackID, dictionary: UInt32, firstEntry: UInt64, entries: Int, reason: String)
 
     /// The pack the finding is about.
     public var pack: PackID {
         switch self {
         case .missing(let p), .unreadable(let p, _), .badPackHeader(let p), .badEntryHeader(let p, _),
              .truncated(let p, _), .missingTrailer(let p), .badTrailer(let p), .tableMismatch(let p, _),
-             .checksumMismatch(let p):
+             .checksumMismatch(let p), .dictionaryMissing(let p, _, _, _), .badDictionary(let p, _, _, _, _):
             return p
         }
     }
 
     /// The byte offset involved, when the finding is about one place in the pack.
+    ///
+    /// Nil for dictionary findings: the entries they affect are spread through the pack, not
+    /// everything from one offset on (the message names the first one).
     public var offset: UInt64? {
         switch self {
         case .badEntryHeader(_, let o), .truncated(_, let o), .tableMismatch(_, let o): return o
@@ -65,6 +73,10 @@ public enum PackFinding: Sendable, Equatable, CustomStringConvertible {
             return "The trailer of pack \(p) disagrees with the entry at offset \(o). \(restore)"
         case .checksumMismatch(let p):
             return "Pack \(p) does not match its SHA-256 checksum, so bytes changed after sealing. Run a data check to find the damaged blobs, then restore the pack file from a copy or archive those messages again."
+        case let .dictionaryMissing(p, id, first, count):
+            return "\(count) blob(s) of pack \(p), the first at offset \(first), need zstd dictionary \(id), whose file packs/dictionaries/\(id).zdict is missing. Restore that file from a copy of the store; those blobs are unreadable until then."
+        case let .badDictionary(p, id, first, count, reason):
+            return "\(count) blob(s) of pack \(p), the first at offset \(first), need zstd dictionary \(id), whose file packs/dictionaries/\(id).zdict is damaged (\(reason)). Restore that file from a copy of the store; those blobs are unreadable until then."
         }
     }
 

@@ -9,7 +9,10 @@ extension PackStore {
     /// `destination` is nil, through a 128 KiB buffer to `sink` (unused otherwise). Checks that the payload is exactly one
     /// zstd frame (zstd verifies its content checksum) holding exactly `rawLength` bytes.
     ///
-    /// - Throws: `.corruptPayload`, `.truncatedEntry`, `.unsupportedEntry`, `.io`, or what `sink` throws.
+    /// An entry with a dictionary ID is decoded with that dictionary from `<packs>/dictionaries`.
+    ///
+    /// - Throws: `.corruptPayload`, `.truncatedEntry`, `.unsupportedEntry`, `.dictionaryMissing`,
+    ///   `.badDictionary`, `.io`, or what `sink` throws.
     func decodePayload(_ file: PackFile, at offset: UInt64, header: EntryHeader,
                        into destination: UnsafeMutableRawBufferPointer?,
                        sink: (UnsafeRawBufferPointer) throws -> Void) throws {
@@ -17,9 +20,7 @@ extension PackStore {
         guard header.compression == PackFormat.compressionZstd else {
             throw PackStoreError.unsupportedEntry(pack, offset: offset, reason: "compression kind \(header.compression)")
         }
-        guard header.dictionary == 0 else {
-            throw PackStoreError.unsupportedEntry(pack, offset: offset, reason: "zstd dictionary \(header.dictionary) is not available")
-        }
+        let dictionary = try dictionary(for: header, pack: pack, offset: offset)
         var source = PayloadSource(file: file, start: offset + UInt64(EntryHeader.size),
                                    length: header.storedLength, chunk: Self.readChunk)
         defer { source.deallocate() }
@@ -28,6 +29,8 @@ extension PackStore {
         func corrupt(_ reason: String) -> PackStoreError { .corruptPayload(pack, offset: offset, reason: reason) }
 
         try withDecompressor { context in
+            context.refDictionary(dictionary?.decompressionDictionaryPointer)
+            defer { withExtendedLifetime(dictionary) { context.refDictionary(nil) } }
             var produced: UInt64 = 0
             while true {
                 guard try source.refillIfEmpty() else { throw PackStoreError.truncatedEntry(pack, offset: offset) }

@@ -8,7 +8,8 @@ extension PackStore {
     /// the last synced entry. Everything before the first entry that fails its header CRC, runs past
     /// the end, or does not decode to its blob ID is kept; the rest is cut off and the cut fsynced.
     /// Nothing the caller indexed can be lost this way, because index rows are only committed after
-    /// ``PackWriter/sync()`` made their entries durable.
+    /// ``PackWriter/sync()`` made their entries durable. Entries whose dictionary file is missing or
+    /// damaged are kept on their header and reported in ``recoveryFindings``.
     func recoverUnsealedPacks() throws {
         var entries: [RecoveredEntry] = []
         var packs: [PackID] = []
@@ -29,6 +30,7 @@ extension PackStore {
             }
             packs.append(pack)
             entries += scan.entries
+            findings += dictionaryFindings(pack, scan.entries)
         }
         setRecovery(entries: entries, packs: packs, findings: findings)
     }

@@ -25,8 +25,8 @@ extension PackStore {
     /// Walks entry headers from `start` (just after the pack header) up to `limit`.
     ///
     /// With `checkPayloads`, each payload is decompressed and hashed too, and the walk stops at the
-    /// first entry whose bytes do not match its blob ID. Entries this build cannot decode (a newer
-    /// compression kind or a dictionary) are accepted on their header alone.
+    /// first entry whose bytes do not match its blob ID. Entries that cannot be decoded here (a newer
+    /// compression kind, or a dictionary that is missing or damaged) are accepted on their header alone.
     ///
     /// - Throws: `.io` only; damage is reported through `stop`.
     func scanChain(_ file: PackFile, from start: UInt64, to limit: UInt64, checkPayloads: Bool) throws -> ChainScan {
@@ -57,12 +57,13 @@ extension PackStore {
         return scan
     }
 
-    /// True when the payload decodes and hashes to the header's blob ID (or cannot be judged by this build).
+    /// True when the payload decodes and hashes to the header's blob ID (or cannot be judged: a newer
+    /// compression kind, or a dictionary file that is missing or damaged, reported separately).
     private func payloadMatches(_ file: PackFile, header: EntryHeader, at offset: UInt64) throws -> Bool {
         var hasher = SHA256Hasher()
         do {
             try decodePayload(file, at: offset, header: header, into: nil) { hasher.update($0) }
-        } catch PackStoreError.unsupportedEntry {
+        } catch PackStoreError.unsupportedEntry, PackStoreError.dictionaryMissing, PackStoreError.badDictionary {
             return true
         } catch PackStoreError.corruptPayload, PackStoreError.truncatedEntry {
             return false
@@ -121,5 +122,25 @@ extension PackStore {
         let count = Int(min(UInt64(32), size - offset))
         guard count >= 8, let bytes = try? file.read(count: count, at: offset) else { return false }
         return bytes[...] == first.id.bytes[..<count]
+    }
+}
+
+extension PackStore {
+    /// One finding per dictionary that `entries` need but that is missing or damaged, in ID order.
+    func dictionaryFindings(_ pack: PackID, _ entries: [RecoveredEntry]) -> [PackFinding] {
+        let users = Dictionary(grouping: entries.filter { $0.location.dictionary != 0 }, by: \.location.dictionary)
+        return users.keys.sorted().compactMap { id in
+            let first = users[id]![0].location.offset, count = users[id]!.count
+            do {
+                _ = try dictionary(id)
+                return nil
+            } catch PackStoreError.dictionaryMissing {
+                return .dictionaryMissing(pack, dictionary: id, firstEntry: first, entries: count)
+            } catch PackStoreError.badDictionary(_, _, _, let reason) {
+                return .badDictionary(pack, dictionary: id, firstEntry: first, entries: count, reason: reason)
+            } catch {
+                return .badDictionary(pack, dictionary: id, firstEntry: first, entries: count, reason: "\(error)")
+            }
+        }
     }
 }

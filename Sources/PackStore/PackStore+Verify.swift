@@ -6,8 +6,9 @@ extension PackStore {
     ///
     /// Checks the pack header; walks the entry headers (magic, CRC-32C, lengths within the file);
     /// and for a sealed pack parses the trailer, compares its table with the entries, and re-hashes
-    /// the whole pack against the SHA-256 in the trailer. An unsealed pack whose entries run exactly
-    /// to the end of the file yields no findings.
+    /// the whole pack against the SHA-256 in the trailer. Every dictionary the entries name must load
+    /// (file present, header and SHA-256 intact). An unsealed pack whose entries run exactly to the
+    /// end of the file yields no findings.
     ///
     /// - Returns: every problem found, in file order; empty when the pack is sound.
     public func verifyStructure(_ pack: PackID) -> [PackFinding] {
@@ -32,13 +33,14 @@ extension PackStore {
             return [.badTrailer(pack)]
         }
         let scan = try scanChain(file, from: UInt64(PackHeader.size), to: size, checkPayloads: false)
+        let dictionaryProblems = dictionaryFindings(pack, scan.entries)
         switch scan.stop {
         case .end, .badPayload:
-            return []
+            return dictionaryProblems
         case .badHeader(let offset), .truncated(let offset):
-            if looksLikeTrailer(file, at: offset, after: scan.entries, size: size) { return [.missingTrailer(pack)] }
-            if case .badHeader = scan.stop { return [.badEntryHeader(pack, offset: offset)] }
-            return [.truncated(pack, at: offset)]
+            if looksLikeTrailer(file, at: offset, after: scan.entries, size: size) { return [.missingTrailer(pack)] + dictionaryProblems }
+            if case .badHeader = scan.stop { return [.badEntryHeader(pack, offset: offset)] + dictionaryProblems }
+            return [.truncated(pack, at: offset)] + dictionaryProblems
         }
     }
 
@@ -63,7 +65,7 @@ extension PackStore {
         let covered = size - UInt64(PackTrailer.tailSize - PackTrailer.checksumOffsetInTail)
         var hasher = try Self.hashFile(file, upTo: covered)
         if hasher.finish() != tail.checksum { findings.append(.checksumMismatch(pack)) }
-        return findings
+        return findings + dictionaryFindings(pack, scan.entries)
     }
 
     /// Offset of the first entry where the table and the walked entries disagree, or nil.

@@ -4,10 +4,11 @@ import Foundation
 
 /// The store's `packs` directory: content-addressed packs of zstd-compressed blobs.
 ///
-/// Packs live at `<packs>/<first 2 hex of the pack ID>/<pack ID>.pack`; the byte format is in
-/// `docs/store-format.md`. This layer knows nothing about the index: it hands out
-/// ``BlobLocation``s and reads them back. Opening a store read-write takes an exclusive lock
-/// (a POSIX record lock on `<packs>/lock`) and runs recovery of unsealed packs (see ``recovered``).
+/// Packs live at `<packs>/<first 2 hex of the pack ID>/<pack ID>.pack` and trained zstd
+/// dictionaries at `<packs>/dictionaries/<id>.zdict`; the byte format is in `docs/store-format.md`.
+/// This layer knows nothing about the index: it hands out ``BlobLocation``s and reads them back.
+/// Opening a store read-write takes an exclusive lock (a POSIX record lock on `<packs>/lock`) and
+/// runs recovery of unsealed packs (see ``recovered``).
 ///
 /// Reads may run concurrently from any thread; writes go through ``PackWriter``s (one per task).
 ///
@@ -34,6 +35,8 @@ public final class PackStore: @unchecked Sendable {
     private var findingsAtOpen: [PackFinding] = []
     private var idleDecompressors: [ZstdDecompressor] = []
     private let writeLock: StoreLock?
+    /// Dictionaries loaded so far (see `PackStore+Dictionaries.swift`).
+    let dictionaries = DictionaryShelf()
 
     /// Opens a packs directory; read-write, creates it if missing, takes its lock and recovers unsealed packs.
     ///
@@ -51,6 +54,7 @@ public final class PackStore: @unchecked Sendable {
         }
         try PackFile.makeDirectory(self.directory.path)
         writeLock = try StoreLock(directory: self.directory)
+        try removeTemporaryDictionaryFiles()
         try recoverUnsealedPacks()
     }
 

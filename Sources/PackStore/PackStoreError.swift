@@ -34,6 +34,15 @@ public enum PackStoreError: Error, Equatable, Sendable, LocalizedError, CustomSt
     case spillFileChanged(path: String, expected: UInt64, actual: UInt64)
     /// The writer could not undo a failed append and stopped accepting blobs for this pack.
     case writerUnusable(PackID, reason: String)
+    /// The file of zstd dictionary `id` does not exist; `pack` and `offset` name the entry that needs
+    /// it, when the error comes from reading one.
+    case dictionaryMissing(UInt32, pack: PackID?, offset: UInt64?)
+    /// The file of zstd dictionary `id` is damaged (`reason`); `pack` and `offset` as above.
+    case badDictionary(UInt32, pack: PackID?, offset: UInt64?, reason: String)
+    /// A different dictionary with this ID is already in the store.
+    case dictionaryExists(UInt32)
+    /// zstd could not train a dictionary on the samples given.
+    case trainingFailed(reason: String)
 
     /// How much is affected.
     public enum Scope: Sendable { case blob, pack, store }
@@ -45,6 +54,8 @@ public enum PackStoreError: Error, Equatable, Sendable, LocalizedError, CustomSt
         switch self {
         case .hashMismatch, .corruptPayload, .badEntryHeader, .locationMismatch, .truncatedEntry, .unsupportedEntry:
             return .blob
+        case .dictionaryMissing(_, let pack, _), .badDictionary(_, let pack, _, _): return pack == nil ? .store : .blob
+        case .dictionaryExists, .trainingFailed: return .store
         case .packMissing, .badPackHeader, .writerUnusable: return .pack
         case .io(let pack, _, _, _): return pack == nil ? .store : .pack
         case .storeLocked, .readOnly, .compressionFailed, .spillFileChanged: return .store
@@ -56,12 +67,19 @@ public enum PackStoreError: Error, Equatable, Sendable, LocalizedError, CustomSt
         switch self {
         case .storeLocked: return .temporary
         case .io(_, _, _, let code) where code == EINTR || code == EAGAIN: return .temporary
-        case .io, .readOnly, .compressionFailed, .writerUnusable, .spillFileChanged: return .later
+        case .io, .readOnly, .compressionFailed, .writerUnusable, .spillFileChanged, .dictionaryMissing, .badDictionary,
+             .trainingFailed: return .later
         default: return .final
         }
     }
 
     public var errorDescription: String? { description }
+
+    /// "The blob at offset o of pack p needs " when both are known, else "The store needs ".
+    private static func entry(_ pack: PackID?, _ offset: UInt64?) -> String {
+        guard let pack, let offset else { return "The store needs " }
+        return "The blob at offset \(offset) of pack \(pack) needs "
+    }
 
     public var description: String {
         switch self {
@@ -94,6 +112,14 @@ public enum PackStoreError: Error, Equatable, Sendable, LocalizedError, CustomSt
             return "The spill file \(path) holds \(actual) bytes instead of \(expected). Keep other programs out of the spill directory and archive the message again."
         case let .writerUnusable(p, reason):
             return "Writing to pack \(p) stopped after an error that could not be undone (\(reason)). Reopen the store so recovery can repair the pack."
+        case let .dictionaryMissing(id, p, o):
+            return "\(Self.entry(p, o))zstd dictionary \(id), whose file packs/dictionaries/\(id).zdict is missing. Restore that file from a copy of the store; every blob compressed with it is unreadable until then."
+        case let .badDictionary(id, p, o, reason):
+            return "\(Self.entry(p, o))zstd dictionary \(id), whose file packs/dictionaries/\(id).zdict is damaged (\(reason)). Restore that file from a copy of the store; every blob compressed with it is unreadable until then."
+        case .dictionaryExists(let id):
+            return "The store already holds a different zstd dictionary \(id). Leave the existing file alone and train a new dictionary."
+        case .trainingFailed(let reason):
+            return "zstd could not train a dictionary (\(reason)). Archiving goes on without a dictionary; the next run tries again."
         }
     }
 }
