@@ -282,3 +282,27 @@ enum ChainCanonical {
         return try sha256(ofFile: file.path)
     }
 }
+
+/// tools/chain-verify.py checks the chain without coffer, from docs/evidence.md alone.
+final class IndependentChainCheckTests: XCTestCase {
+    private func check(_ store: URL) throws -> ProcessResult {
+        try runProcess("/usr/bin/env", ["python3", repoRoot.appendingPathComponent("tools/chain-verify.py").path, store.path])
+    }
+
+    func testCleanStoreAndTheSameHeadAsCoffer() throws {
+        let s = try retrievalStores()
+        let r = try check(s.small.store)
+        XCTAssertEqual(r.code, 0, r.stdoutText)
+        XCTAssertTrue(r.stdoutText.contains("3 records, head \(s.headsOfSmall[2]); no problems found"), r.stdoutText)
+    }
+
+    func testDamageCofferReportsIsReportedToo() throws {
+        let s = try retrievalStores()
+        let store = try s.small.copy("independent")
+        let db = store.appendingPathComponent("index.sqlite")
+        try sqlite(db, "DELETE FROM messages WHERE run_id = 3 AND uid = (SELECT MIN(uid) FROM messages WHERE run_id = 3)")
+        let r = try check(store)
+        XCTAssertEqual(r.code, 1, r.stdoutText)
+        XCTAssertTrue(r.stdoutText.contains("the index rows of run 3"), r.stdoutText)
+    }
+}
