@@ -16,7 +16,9 @@ Scenario (JSON; see tools/scenarios/README.md):
   mailboxes      [{name (wire), uidvalidity, uidnext?, attributes?, list_as?, messages: [...]}]
   messages       {uid, one body source: text | hex | b64 | fixture (+ embedded_b64) | generate,
                   flags?, internaldate?, rfc822_size?, announce?, omit?, close_after_body?,
-                  stall?: {after, seconds, connections?}, inject?}
+                  stall?: [{after, seconds, connections?}], inject?}
+  inject_fetch   every UID FETCH answer (untagged and tagged) is injected as one byte string
+  inject_search  the `* SEARCH` line is injected
   rules          [{when: {command, uid?, mailbox?, connection?}, reply: {...}, scope?, after?, times?}]
   max_command_length   longer command lines get Dovecot's "Too long argument" BAD
 
@@ -28,9 +30,10 @@ a normal answer. `after` is "close" or "stall:SECONDS". Conditions on `connectio
 the connections of one user name (1-based), so "throttled on the first, fine on the
 second" is `connection: [1]`.
 
-Split injection: a user name ending in `.at-K` gets every injected byte string (rule
-replies and messages marked `inject`) written as two writes cut at offset K; `.bytes`
-writes them one byte at a time. Everything else is written whole.
+Split injection: a user name ending in `.at-K1-K2-…` gets every injected byte string (rule
+replies, messages marked `inject`, answers under `inject_fetch` / `inject_search`) written
+in pieces cut at those offsets, 3 ms apart; `.bytes` writes them one byte at a time.
+Everything else is written whole.
 
 Log: one JSON object per line: connect / command (tag, line, length) / close events with
 the connection id, user, the user's connection number and a timestamp. LOGIN passwords
@@ -278,14 +281,21 @@ class Connection:
 
     # --- I/O
 
+    capture = None
+
     def send(self, data):
+        if self.capture is not None:
+            self.capture.append(data)
+            return
         try:
             self.sock.sendall(data)
         except OSError:
             raise Closed()
 
     def inject(self, data):
-        """Writes case bytes, cut as the user name asks (`.at-K`, `.bytes`)."""
+        """Writes case bytes, cut as the user name asks (`.at-K1-K2…`, `.bytes`)."""
+        if self.capture is not None:
+            return self.send(data)
         if self.split is None or not data:
             return self.send(data)
         if self.split == "bytes":
@@ -547,6 +557,17 @@ class Connection:
     def cmd_uid_fetch(self, tag, args):
         if self.mailbox is None:
             return self.send(("%s BAD No mailbox selected\r\n" % tag).encode())
+        if not self.s.raw.get("inject_fetch"):
+            return self.uid_fetch(tag, args)
+        # The whole answer is the case's bytes: built first, then injected (split as asked).
+        self.capture = []
+        try:
+            self.uid_fetch(tag, args)
+        finally:
+            data, self.capture = b"".join(self.capture), None
+            self.inject(data)
+
+    def uid_fetch(self, tag, args):
         wanted = parse_set(args[0], self.max_uid())
         items = b" ".join(args[1:]).upper()
         final = ("%s OK Fetch completed.\r\n" % tag).encode()
@@ -607,17 +628,19 @@ class Connection:
                 self.close_now()
             return
         self.send(head)
-        stall = m.get("stall")
+        stalls = m.get("stall", [])
+        stalls = [stalls] if isinstance(stalls, dict) else stalls
+        stalls = [st for st in stalls if self.user_conn in st.get("connections", [self.user_conn])]
         sent = 0
         for chunk in body.chunks():
-            if stall and sent <= stall["after"] < sent + len(chunk) \
-                    and self.user_conn in stall.get("connections", [self.user_conn]):
-                cut = stall["after"] - sent
-                self.send(chunk[:cut])
-                self.server.log(event="stall", conn=self.id, user=self.user, seconds=stall["seconds"])
-                time.sleep(stall["seconds"])
-                chunk = chunk[cut:]
-                sent += cut
+            for st in stalls:
+                if sent <= st["after"] < sent + len(chunk):
+                    cut = st["after"] - sent
+                    self.send(chunk[:cut])
+                    self.server.log(event="stall", conn=self.id, user=self.user, seconds=st["seconds"])
+                    time.sleep(st["seconds"])
+                    chunk = chunk[cut:]
+                    sent += cut
             self.send(chunk)
             sent += len(chunk)
         if m.get("close_after_body"):

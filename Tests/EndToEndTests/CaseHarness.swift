@@ -38,6 +38,13 @@ final class ScriptedServer {
         port = Int(try String(contentsOf: portFile, encoding: .utf8))!
     }
 
+    /// Starts `scenario` with a fresh temporary folder for its log and manifest.
+    static func start(_ scenario: String, sharedFixtures: Bool = true) throws -> ScriptedServer {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-\(scenario)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return try ScriptedServer(scenario, in: dir, sharedFixtures: sharedFixtures)
+    }
+
     deinit { stop() }
 
     func stop() {
@@ -54,7 +61,12 @@ final class ScriptedServer {
 
     /// The command lines the client sent (LOGIN passwords masked), optionally of one user and one command.
     func commands(user: String? = nil, _ command: String? = nil) throws -> [[String: Any]] {
-        try events().filter {
+        Self.commands(try events(), user: user, command)
+    }
+
+    /// The same, from events already read.
+    static func commands(_ events: [[String: Any]], user: String? = nil, _ command: String? = nil) -> [[String: Any]] {
+        events.filter {
             $0["event"] as? String == "command" && (user == nil || $0["user"] as? String == user)
                 && (command == nil || $0["command"] as? String == command)
         }
@@ -79,9 +91,10 @@ struct CaseRun {
 
     /// Writes the config: one source with every account, or (`sourcePerAccount`) one source per
     /// account, so that throttling budgets and connection limits do not couple the accounts.
+    /// - Parameter reusing: write a second config (`coffer-N.toml`) for the store of that run.
     init(_ name: String, port: Int, accounts: [String], settings: [String] = [], sourcePerAccount: Bool = false,
-         connections: Int = 8) throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-case-\(name)-\(UUID().uuidString.prefix(8))")
+         connections: Int = 8, reusing earlier: CaseRun? = nil) throws {
+        dir = earlier?.dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("coffer-case-\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let secret = dir.appendingPathComponent("pw.secret")
         try "pw".write(to: secret, atomically: true, encoding: .utf8)
@@ -96,7 +109,7 @@ struct CaseRun {
         } else {
             lines += source("scripted", accounts)
         }
-        config = dir.appendingPathComponent("coffer.toml").path
+        config = dir.appendingPathComponent(earlier == nil ? "coffer.toml" : "coffer-\(UUID().uuidString.prefix(6)).toml").path
         try (lines.joined(separator: "\n") + "\n").write(toFile: config, atomically: true, encoding: .utf8)
     }
 
@@ -128,16 +141,27 @@ struct CaseRun {
     }
 
     /// `uid_state` of one account: uid → (state, attempts, last_error).
-    func uidState(_ account: String) throws -> [Int: (state: String, attempts: Int, error: String)] {
-        var out: [Int: (String, Int, String)] = [:]
+    func uidState(_ account: String) throws -> [Int: UIDState] { try uidStates()[account] ?? [:] }
+
+    /// `uid_state` of every account.
+    func uidStates() throws -> [String: [Int: UIDState]] {
+        var out: [String: [Int: UIDState]] = [:]
         for row in try sql("""
-            SELECT s.uid, s.state, s.attempts, s.last_error FROM uid_state s JOIN mailboxes m ON m.id = s.mailbox_id
-            JOIN accounts a ON a.id = m.account_id WHERE a.name = '\(account)'
+            SELECT a.name, s.uid, s.state, s.attempts, s.last_error FROM uid_state s JOIN mailboxes m ON m.id = s.mailbox_id
+            JOIN accounts a ON a.id = m.account_id
             """) {
-            out[row["uid"] as! Int] = (row["state"] as! String, row["attempts"] as! Int, row["last_error"] as? String ?? "")
+            out[row["name"] as! String, default: [:]][row["uid"] as! Int] =
+                UIDState(state: row["state"] as! String, attempts: row["attempts"] as! Int, error: row["last_error"] as? String ?? "")
         }
         return out
     }
+}
+
+/// One row of the index's per-UID state.
+struct UIDState: Equatable {
+    var state: String
+    var attempts: Int
+    var error: String
 }
 
 /// The `--json` run summary, by account and mailbox.
@@ -178,6 +202,12 @@ func archivedByAccount(_ rows: [[String: Any]]) -> [String: [Int: (blob: String,
         out[r["account"] as! String, default: [:]][r["uid"] as! Int] = (r["blob"] as! String, r["size"] as! Int, r["mailbox"] as! String)
     }
     return out
+}
+
+/// Seconds between the first events matching `a` and `b` in the server log.
+func secondsBetween(_ events: [[String: Any]], _ a: ([String: Any]) -> Bool, _ b: ([String: Any]) -> Bool) -> Double? {
+    guard let ta = events.first(where: a)?["t"] as? Double, let tb = events.first(where: b)?["t"] as? Double else { return nil }
+    return tb - ta
 }
 
 /// Hex SHA-256 of bytes, with the system's sha256sum.

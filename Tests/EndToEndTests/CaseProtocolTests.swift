@@ -23,11 +23,11 @@ final class CaseProtocolTests: XCTestCase {
         defer { server.stop() }
         XCTAssertEqual(result.code, 0, result.stderr)
         let names: Set = ["Legal\"2019", "Archive \"old\" \\ 2018", "200", "Drafts"]
-        let rows = try run.ls()
+        let rows = try run.ls(), events = try server.events()
         for account in accounts {
             let mailboxes = rows.filter { $0["account"] as? String == account }.map { $0["mailbox"] as! String }
             XCTAssertEqual(mailboxes.sorted(), names.sorted(), account)
-            let examined = try server.commands(user: account, "EXAMINE").map { ($0["line"] as! String).split(separator: " ", maxSplits: 2)[2] }
+            let examined = ScriptedServer.commands(events, user: account, "EXAMINE").map { ($0["line"] as! String).split(separator: " ", maxSplits: 2)[2] }
             XCTAssertEqual(Set(examined.map(String.init)), ["\"Legal\\\"2019\"", "\"Archive \\\"old\\\" \\\\ 2018\"", "200", "Drafts"], account)
         }
         let wire = Set(try run.ls(account: "u.whole").map { $0["mailbox_wire"] as! String })
@@ -41,6 +41,7 @@ final class CaseProtocolTests: XCTestCase {
         defer { server.stop() }
         XCTAssertEqual(result.code, 0, result.stderr)
         let byAccount = archivedByAccount(try run.ls())
+        let states = try run.uidStates(), events = try server.events()
         for account in accounts {
             XCTAssertEqual(byAccount[account]?.count, 1, account)
             XCTAssertEqual(byAccount[account]?[14300]?.blob, "b672fb12569fc1939aba2eb1f14b37a88b0607c0d19f574b0e98c7cda7ea6ba5", account)
@@ -56,16 +57,17 @@ final class CaseProtocolTests: XCTestCase {
         defer { server.stop() }
         XCTAssertEqual(result.code, 1, result.stderr)
         let byAccount = archivedByAccount(try run.ls())
+        let states = try run.uidStates(), events = try server.events()
         for account in accounts {
             XCTAssertEqual(byAccount[account]?[76]?.blob, "d7d1489f1ed7d0ccdeb66c49f24c5168becb6808f7187707a7cbe1d4476508a2", account)
             XCTAssertEqual(byAccount[account]?[78]?.blob, "dc9292d7ffa50c0667269e36d84347aaa8167ff555a6d5ddad99632b0871ca40", account)
             XCTAssertNil(byAccount[account]?[77], account)
-            let state = try run.uidState(account)
+            let state = (states[account] ?? [:])
             XCTAssertEqual(state.keys.sorted(), [77], account)
             XCTAssertEqual(state[77]?.state, "failed", account)
             XCTAssertTrue(state[77]?.error.contains("literal octet count does not match") == true, state[77]?.error ?? "")
             XCTAssertEqual(report.pending(account, "INBOX"), ["failed": 1], account)
-            let logins = try server.events().filter { $0["event"] as? String == "login" && $0["user"] as? String == account }
+            let logins = events.filter { $0["event"] as? String == "login" && $0["user"] as? String == account }
             XCTAssertEqual(logins.count, 3, "\(account): first try, UID 77 alone, then UID 78 on a fresh connection")
         }
         XCTAssertFalse(try run.ls().contains { $0["blob"] as? String == "45fb1a90a5be52ded3362f98e5057a770b1e4c4153ea8e0d815bb6b3fa30ab9f" },
@@ -82,6 +84,7 @@ final class CaseProtocolTests: XCTestCase {
         defer { server.stop() }
         XCTAssertEqual(result.code, 0, result.stderr)
         let byAccount = archivedByAccount(try run.ls())
+        let states = try run.uidStates(), events = try server.events()
         for account in accounts {
             XCTAssertEqual(byAccount[account]?[345]?.blob, "a1b027fd24ab15708340d9dec4c70c08b3f10cf3cf40b7baecbeae2ac662b7aa", account)
             XCTAssertEqual(byAccount[account]?[345]?.size, 59, account)
@@ -129,6 +132,7 @@ final class CaseProtocolTests: XCTestCase {
         defer { server.stop() }
         XCTAssertEqual(result.code, 0, result.stderr)
         let byAccount = archivedByAccount(try run.ls())
+        let states = try run.uidStates(), events = try server.events()
         for account in accounts {
             XCTAssertEqual(byAccount[account]?[88]?.blob, "7f9c83c8da88499a722e377d0eec33b96f7591a56506d6f544ceab4fb4977cc7", account)
             XCTAssertEqual(byAccount[account]?[88]?.size, 142, account)

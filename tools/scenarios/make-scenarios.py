@@ -79,7 +79,7 @@ write("B12-missing.json", {
  "case": "B12", "description": "UID 5721 is listed by SEARCH but UID FETCH returns nothing for it.",
  "greeting": GREET, "capabilities": EXCH,
  "mailboxes": [mbox("INBOX", 12, [dict(small(5721), omit=True), small(5722), small(5723), small(5724)])],
- "rules": []})
+ "inject_fetch": True, "rules": []})
 # B14
 b14 = fx("B14_size_mismatch.bin")
 write("B14-size-mismatch.json", {
@@ -94,7 +94,7 @@ write("B15-non-mail-folders.json", {
  "mailboxes": [mbox("INBOX", 15, [small(1)], attributes=["\\Marked", "\\HasNoChildren"]),
                mbox("Kalender", 14, [{"range": [1, 62], "omit": True}], uidnext=63),
                mbox("Kontakte", 16, [{"range": [1, 3], "omit": True}])],
- "rules": []})
+ "inject_fetch": True, "rules": []})
 # B16
 b16_list = ['* LIST (\\HasNoChildren) "/" "Gel&APY-schte Elemente"', '* LIST (\\HasNoChildren \\Drafts) "/" "Entw&APw-rfe"',
             '* LIST (\\HasChildren) "/" "&AMk-l&AOk-ments supprim&AOk-s"',
@@ -178,13 +178,14 @@ write("B28-nil-body.json", {
 # B30
 big = {"uid": 9001, "generate": {"size": 157286400, "seed": 30}}
 write("B30-huge-message.json", {
- "case": "B30", "description": "A 150 MiB message (UID 9001) streamed with two 1.5 s pauses; UID 9002 small.",
+ "case": "B30", "description": "A 150 MiB message (UID 9001) streamed with two 1.5 s pauses (at 50 and 100 MB); UID 9002 small.",
  "greeting": "* OK ready", "capabilities": "IMAP4rev1 LITERAL+ ID",
- "mailboxes": [mbox("INBOX", 30, [dict(big, stall={"after": 50000000, "seconds": 1.5}), small(9002)])], "rules": []})
+ "mailboxes": [mbox("INBOX", 30, [dict(big, stall=[{"after": 50000000, "seconds": 1.5}, {"after": 100000000, "seconds": 1.5}]),
+                                   small(9002)])], "rules": []})
 write("B30-huge-message-stalled.json", {
  "case": "B30", "description": "The 150 MiB message stalls for 6 s at 80 MB on the first connection only.",
  "greeting": "* OK ready", "capabilities": "IMAP4rev1 LITERAL+ ID",
- "mailboxes": [mbox("INBOX", 30, [dict(big, stall={"after": 80000000, "seconds": 6, "connections": [1]}), small(9002)])],
+ "mailboxes": [mbox("INBOX", 30, [dict(big, stall=[{"after": 80000000, "seconds": 6, "connections": [1]}]), small(9002)])],
  "rules": []})
 # B31
 b31 = "".join("Line %04d of a message whose cached size is wrong.......\r\n" % i for i in range(40))
