@@ -48,6 +48,8 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .executableTarget(name: "coffer", dependencies: ["CofferCommands"]),
+        // Stored bytes per zstd level and dictionary setting on a corpus (docs/benchmarks-compression.md).
+        .executableTarget(name: "coffer-compress-bench", dependencies: ["PackStore", "CZstd"]),
 
         .testTarget(name: "IMAPWireTests", dependencies: ["IMAPWire"]),
         .testTarget(name: "PackStoreTests", dependencies: ["PackStore"]),
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "MessageHeadersTests", dependencies: ["MessageHeaders"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Catalog", "PackStore", "ArchiveModel"]),
         .testTarget(name: "RetrievalUnitTests", dependencies: ["Retrieval"]),
+        .testTarget(name: "ArchiverTests", dependencies: ["Archiver", "ArchiveModel"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CofferCommands", "IMAPClient", "Catalog", "PackStore"]),
     ]
 )
