@@ -58,7 +58,6 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "Catalog", "PackStore", "ArchiveModel"]),
         .testTarget(name: "RetrievalUnitTests", dependencies: ["Retrieval"]),
         .testTarget(name: "ArchiverTests", dependencies: ["Archiver", "ArchiveModel"]),
-        .testTarget(name: "ArchiverTests", dependencies: ["Archiver", "ArchiveModel"]),
         .testTarget(name: "EndToEndTests", dependencies: ["CofferCommands", "IMAPClient", "Catalog", "PackStore"]),
     ]
 )
