@@ -14,6 +14,8 @@ public final class ArchiveStore: @unchecked Sendable {
     public let directory: URL
     public let catalog: Catalog
     public let packs: PackStore
+    /// The zstd level and dictionary new blobs are compressed with, and the dictionary training.
+    public let compression: StoreCompression
     private var lockFD: Int32 = -1
 
     /// Opens the store at `directory`.
@@ -34,6 +36,8 @@ public final class ArchiveStore: @unchecked Sendable {
         if exclusive { try fm.createDirectory(at: directory.appendingPathComponent("tmp"), withIntermediateDirectories: true) }
         catalog = try Catalog(path: indexURL, readOnly: false)
         packs = try PackStore(directory: directory.appendingPathComponent("packs"), access: exclusive ? .readWrite : .readOnly)
+        compression = try StoreCompression(packs: packs, writable: exclusive)
+        if exclusive { compression.register(spillDirectory: directory.appendingPathComponent("tmp")) }
         if exclusive { try reindexRecovered() }
     }
 

@@ -88,6 +88,7 @@ public final class Backfill: @unchecked Sendable {
         }
         group.wait()
         try writer.close()
+        store.compression.finishRun(train: !stop.byUser)
         report.seconds = Date().timeIntervalSince(started)
         report.interrupted = stop.byUser
         let status = report.complete ? "complete" : (report.interrupted ? "interrupted" : "incomplete")

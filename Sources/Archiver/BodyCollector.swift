@@ -5,20 +5,39 @@ import PackStore
 /// Turns streamed body bytes into an encoded blob (SHA-256 + zstd as the bytes arrive).
 ///
 /// One collector per fetch thread; the encoder and its buffers are reused for every message.
+/// The literal's size, known before its first byte, picks the compression: messages up to the
+/// store's dictionary threshold use its trained dictionary, and while the store has none, small
+/// messages are handed to the ``DictionaryTrainer`` as samples (see ``StoreCompression``).
 final class BodyCollector: BodySink {
     private let encoder: BlobEncoder
+    private let compression: StoreCompression?
     private var inBody = false
+    /// Whether the current message goes to the trainer when it ends.
+    private var sampling = false
     /// The body completed since the last `take()`, if any.
     private var finished: EncodedBlob?
 
-    init(spillDirectory: URL) {
-        encoder = BlobEncoder(spillDirectory: spillDirectory)
+    /// A collector that compresses the way `store` is set up to.
+    convenience init(store: ArchiveStore) {
+        self.init(spillDirectory: store.spillDirectory, compression: store.compression)
+    }
+
+    /// A collector for the open store whose spill directory this is (its compression is looked up),
+    /// or plain level-3 zstd when no such store is open.
+    convenience init(spillDirectory: URL) {
+        self.init(spillDirectory: spillDirectory, compression: StoreCompression.registered(spillDirectory: spillDirectory))
+    }
+
+    init(spillDirectory: URL, compression: StoreCompression?) {
+        self.compression = compression
+        encoder = BlobEncoder(level: compression?.level ?? 3, spillDirectory: spillDirectory)
     }
 
     func begin(size: Int) throws {
         finished?.discard()
         finished = nil
         encoder.reset()
+        prepare(size: size)
         inBody = true
     }
 
@@ -27,20 +46,37 @@ final class BodyCollector: BodySink {
     }
 
     func end() throws {
-        finished = try encoder.finish()
+        finished = try finishMessage()
         inBody = false
     }
 
     /// Encodes a body that came inline rather than as a literal.
     func encodeInline(_ bytes: [UInt8]) throws -> EncodedBlob {
         encoder.reset()
+        prepare(size: bytes.count)
         try bytes.withUnsafeBytes { try encoder.update($0) }
-        return try encoder.finish()
+        return try finishMessage()
     }
 
     /// Hands over the completed body and forgets it.
     func take() -> EncodedBlob? {
         defer { finished = nil }
         return finished
+    }
+
+    /// Chooses the dictionary for a message of `size` bytes and whether to sample it.
+    private func prepare(size: Int) {
+        guard let compression else { return }
+        encoder.use(compression.dictionary(forMessageOf: size))
+        sampling = compression.trainer?.wantsSample(size: size) ?? false
+    }
+
+    /// Offers the message to the trainer when sampling, then finishes the blob.
+    private func finishMessage() throws -> EncodedBlob {
+        if sampling, let trainer = compression?.trainer {
+            sampling = false
+            encoder.withHeldMessage { held in if let held { trainer.offer(held) } }
+        }
+        return try encoder.finish()
     }
 }

@@ -6,7 +6,7 @@ import Testing
 @Suite struct TrainerTests {
     func settings(sampleBytes: Int, minimum: Int = 64 << 10, capacity: Int = 16 << 10) -> DictionaryTrainer.Settings {
         var settings = DictionaryTrainer.Settings()
-        settings.sampleBytes = sampleBytes
+        settings.stages = [sampleBytes]
         settings.minimumSampleBytes = minimum
         settings.capacity = capacity
         settings.largestSample = 8_000
@@ -43,6 +43,31 @@ import Testing
         // Offers after training are ignored.
         offer(messages, to: trainer)
         #expect(trainer.sampleBytesGathered == 0)
+    }
+
+    /// A first dictionary early, a better one once the larger sample is in; both stay in the store.
+    @Test func stagesTrainOneDictionaryEach() throws {
+        let dir = try TempDirectory()
+        let store = try PackStore(directory: dir.packs)
+        var staged = settings(sampleBytes: 300_000)
+        staged.stages = [300_000, 900_000]
+        let trainer = DictionaryTrainer(store: store, settings: staged)
+        let messages = mailMessages(400, seed: 8)
+        var firstSeen: CompressionDictionary?
+        for message in messages where trainer.wantsSample(size: message.count) {
+            message.withUnsafeBytes { trainer.offer($0) }
+            if firstSeen == nil, let first = trainer.waitUntilTrained() {
+                firstSeen = first
+                #expect(trainer.isCollecting)
+            }
+        }
+        let last = try #require(trainer.finish())
+        let first = try #require(firstSeen)
+        #expect(first.sequence == 1 && last.sequence == 2)
+        #expect(try store.dictionaryIDs() == [first.id, last.id].sorted())
+        #expect(try store.newestDictionary() === last)
+        #expect(!trainer.isCollecting && !trainer.isTraining && trainer.sampleBytesGathered == 0)
+        #expect(first.content != last.content)
     }
 
     @Test func shortSampleTrainsAtTheEndOnlyWhenAskedAndLargeEnough() throws {

@@ -1,0 +1,109 @@
+import Foundation
+import PackStore
+
+/// How a store compresses the messages a run archives: the zstd level, the dictionary for small
+/// messages, and the training of that dictionary.
+///
+/// Opened with the store. When the store has a dictionary, the newest one is used for every message
+/// of up to ``Settings/dictionaryThreshold`` bytes. When it has none (a cold backfill), or has grown
+/// ``Settings/retrainGrowth`` times since its newest dictionary was trained, a ``DictionaryTrainer``
+/// samples this run's first small messages and trains one in the background; the run switches to it
+/// as soon as it is durable. Numbers behind the defaults: `docs/benchmarks-compression.md`.
+///
+/// Thread-safe: every fetch thread's ``BodyCollector`` asks it per message.
+public final class StoreCompression: @unchecked Sendable {
+    /// The knobs, with the defaults measured on the Enron corpus.
+    public struct Settings: Sendable {
+        /// zstd level for every message.
+        public var level: Int32 = 3
+        /// Messages up to this many bytes use the dictionary (at most `BlobEncoder.singleCallLimit`).
+        public var dictionaryThreshold = 64 << 10
+        /// Train a new dictionary when the packs have grown this many times since the newest one.
+        public var retrainGrowth: UInt64 = 10
+        /// Whether to train dictionaries at all.
+        public var training = true
+        /// Sampling and training.
+        public var trainer = DictionaryTrainer.Settings()
+
+        public init() {}
+    }
+
+    /// The settings in use.
+    public let settings: Settings
+    /// The trainer gathering samples in this run, or nil when the store's dictionary is current.
+    public let trainer: DictionaryTrainer?
+    private let loaded: CompressionDictionary?
+
+    /// Loads the store's newest dictionary and decides whether this run trains a new one.
+    ///
+    /// - Parameters:
+    ///   - packs: the store's packs.
+    ///   - writable: false for read-only opens: nothing is loaded and nothing trained.
+    /// - Throws: `PackStoreError.io` when the dictionaries or packs cannot be listed.
+    public init(packs: PackStore, writable: Bool, settings: Settings = Settings()) throws {
+        var settings = settings
+        settings.dictionaryThreshold = min(settings.dictionaryThreshold, BlobEncoder.singleCallLimit)
+        settings.trainer.level = settings.level
+        self.settings = settings
+        guard writable else {
+            loaded = nil
+            trainer = nil
+            return
+        }
+        loaded = try packs.newestDictionary()
+        let stale = try loaded.map { try packs.packBytes() >= max($0.storeBytes, 1 << 20) * settings.retrainGrowth } ?? true
+        var trainerSettings = settings.trainer
+        if loaded != nil {
+            // Retraining: the store's dictionary serves meanwhile; only a full last-stage sample can beat it.
+            trainerSettings.stages = Array(trainerSettings.stages.suffix(1))
+            trainerSettings.minimumSampleBytes = Int.max
+        }
+        trainer = settings.training && stale ? DictionaryTrainer(store: packs, settings: trainerSettings) : nil
+    }
+
+    /// The zstd level encoders use.
+    public var level: Int32 { settings.level }
+
+    /// The dictionary to compress a message of `size` bytes with, or nil for none.
+    public func dictionary(forMessageOf size: Int) -> CompressionDictionary? {
+        guard size <= settings.dictionaryThreshold else { return nil }
+        return trainer?.dictionary ?? loaded
+    }
+
+    /// The dictionary small messages use now: a freshly trained one, else the store's newest.
+    public var currentDictionary: CompressionDictionary? { trainer?.dictionary ?? loaded }
+
+    /// Ends the run's sampling: trains on a short sample if the run never filled one (unless `train`
+    /// is false, for instance after Ctrl-C) and waits for a training in progress.
+    public func finishRun(train: Bool = true) {
+        trainer?.finish(train: train)
+    }
+
+    // MARK: - Bridge for collectors created from a spill directory
+
+    private static let registryLock = NSLock()
+    nonisolated(unsafe) private static var registry: [String: WeakBox] = [:]
+
+    private final class WeakBox {
+        weak var value: StoreCompression?
+        init(_ value: StoreCompression) { self.value = value }
+    }
+
+    /// Makes this object what ``registered(spillDirectory:)`` returns for the store's spill directory.
+    ///
+    /// Lets `BodyCollector(spillDirectory:)` find the compression of the store it works for until
+    /// every caller creates collectors with `BodyCollector(store:)`.
+    func register(spillDirectory: URL) {
+        let key = spillDirectory.standardizedFileURL.path
+        Self.registryLock.withLock {
+            Self.registry = Self.registry.filter { $0.value.value != nil }
+            Self.registry[key] = WeakBox(self)
+        }
+    }
+
+    /// The compression of the open store whose spill directory is `spillDirectory`, if any.
+    static func registered(spillDirectory: URL) -> StoreCompression? {
+        let key = spillDirectory.standardizedFileURL.path
+        return registryLock.withLock { registry[key]?.value }
+    }
+}
