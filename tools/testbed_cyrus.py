@@ -282,6 +282,15 @@ def wait_greeting(lay, timeout):
     raise Fail("Cyrus did not answer on %s:%d (%s)" % (HOST, lay.imaps_port, last))
 
 
+def running_ports(lay):
+    try:
+        with open(lay.p("ports")) as f:
+            values = dict(line.strip().split("=", 1) for line in f if "=" in line)
+        return int(values["imaps_port"]), int(values["imap_port"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
 def endpoint(lay):
     return "host=%s imaps_port=%d imap_port=%d ca_file=%s" % (HOST, lay.imaps_port, lay.imap_port, lay.ca)
 
@@ -290,9 +299,14 @@ def cmd_up(lay, args):
     if os.geteuid() != 0:
         raise Fail("cyrus-up needs root (Cyrus's master starts as root and drops to the cyrus user)")
     if master_pid(lay):
-        wait_greeting(lay, 30)
-        print(endpoint(lay))
-        return
+        if running_ports(lay) == (lay.imaps_port, lay.imap_port):
+            try:
+                wait_greeting(lay, 10)
+                print(endpoint(lay))
+                return
+            except Fail:
+                pass
+        cmd_down(lay, [])  # on other ports, or not answering: start afresh
     ensure_installed(lay)
     prepare(lay)
     start_syslog_listener(lay)

@@ -1,4 +1,5 @@
 import Foundation
+import PackStore
 import XCTest
 
 /// `tools/scripted-imap.py` playing one scenario of `tools/scenarios/` on loopback.
@@ -210,10 +211,9 @@ func secondsBetween(_ events: [[String: Any]], _ a: ([String: Any]) -> Bool, _ b
     return tb - ta
 }
 
-/// Hex SHA-256 of bytes, with the system's sha256sum.
+/// Hex SHA-256 of bytes (OpenSSL through PackStore's hasher; `sha256(ofFile:)` is the independent one).
 func sha256Hex(_ data: Data) throws -> String {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-sha-\(UUID().uuidString)")
-    try data.write(to: file)
-    defer { try? FileManager.default.removeItem(at: file) }
-    return try sha256(ofFile: file.path)
+    var hasher = SHA256Hasher()
+    hasher.update(data)
+    return hasher.finish().hex
 }
