@@ -31,24 +31,27 @@ struct BuiltStore {
 /// The stores the retrieval tests share, built once per test process.
 final class RetrievalStores: @unchecked Sendable {
     static let shared: Result<RetrievalStores, Error> = Result { try RetrievalStores() }
+    /// ../shared/corpus/enron archived (when present, and COFFER_TEST_CORPUS is not `generated`), else
+    /// `small`: the corpus the filter tests query. Built on first use.
+    static let corpus: Result<(store: BuiltStore, isEnron: Bool), Error> = Result {
+        let small = try shared.get().small
+        let enron = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus/enron")
+        guard FileManager.default.fileExists(atPath: enron.path),
+              ProcessInfo.processInfo.environment["COFFER_TEST_CORPUS"] != "generated" else { return (small, false) }
+        return (try buildEnron(small.root.deletingLastPathComponent().appendingPathComponent("enron"), enron), true)
+    }
 
     /// A generated corpus (400 messages, 3 users) archived in three runs, one per user: three chain
     /// records, three packs.
     let small: BuiltStore
-    /// The heads after the first and second run of `small`.
+    /// The chain head after each of the three runs of `small`.
     let headsOfSmall: [String]
-    /// ../shared/corpus/enron when present, else `small`: the corpus the filter tests query.
-    let corpus: BuiltStore
-    let corpusIsEnron: Bool
 
     init() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-ret-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try RetTestbed.run(["up"])
         (small, headsOfSmall) = try Self.buildSmall(root.appendingPathComponent("small"))
-        let enron = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus/enron")
-        corpusIsEnron = FileManager.default.fileExists(atPath: enron.path)
-        corpus = corpusIsEnron ? try Self.buildEnron(root.appendingPathComponent("enron"), enron) : small
     }
 
     private static func buildSmall(_ dir: URL) throws -> (BuiltStore, [String]) {

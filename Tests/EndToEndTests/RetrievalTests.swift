@@ -6,14 +6,14 @@ import XCTest
 final class RetrievalTests: XCTestCase {
     /// Each query the reference picked, run through `ls`: the same messages (by SHA-256, with multiplicity).
     func testEveryFilterReturnsExactlyTheFilesPythonMatches() throws {
-        let s = try retrievalStores()
-        let expect = try JSONSerialization.jsonObject(with: try pythonReference(["expect", s.corpus.users.path, "--served"])) as! [String: Any]
+        let corpus = try RetrievalStores.corpus.get().store
+        let expect = try JSONSerialization.jsonObject(with: try pythonReference(["expect", corpus.users.path, "--served"])) as! [String: Any]
         let queries = expect["queries"] as! [[String: Any]]
         let matches = expect["matches"] as! [[String]]
         XCTAssertEqual(queries.count, 12)
         for (i, (query, expected)) in zip(queries, matches).enumerated() {
             let args = Self.arguments(query)
-            let r = try Coffer.run(["ls", "--config", s.corpus.config, "--json"] + args)
+            let r = try Coffer.run(["ls", "--config", corpus.config, "--json"] + args)
             XCTAssertEqual(r.code, 0, r.stderr)
             let got = try listed(r).map { $0["blob"] as! String }.sorted()
             XCTAssertEqual(got.count, expected.count, "query \(i) (\(query.keys.sorted().joined(separator: "+"))): row count")

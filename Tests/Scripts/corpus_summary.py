@@ -177,6 +177,18 @@ def pick_queries(summaries):
     since, before = day(days[int(n * 0.3)]), day(days[int(n * 0.5)] + 86400)
     epoch = lambda d: int(calendar.timegm(time.strptime(d, '%Y-%m-%d')))
     sender = top(senders)
+    own = sorted((s['date'] if s['date'] is not None else s['mtime'])
+                 for s in summaries if email.utils.parseaddr(s['from'] or '')[1].lower() == sender)
+    own_since = day(own[len(own) // 2])
+    subject_word = top(words)
+    with_word = [s for s in summaries if subject_word in (s['subject'] or '').lower()]
+    near = Counter()
+    for s in with_word:
+        have = set()
+        for k in ('from', 'to', 'cc', 'bcc', 'subject', 'text'):
+            have |= tokens(s[k])
+        near.update(t for t in have if t.isalpha() and t.isascii() and len(t) >= 6 and t != subject_word)
+    partial = {t: v for t, v in near.items() if v < len(with_word)} or near
     return [
         {'from': sender.split('@')[0]},
         {'to': top(recipients).upper()},
@@ -188,8 +200,8 @@ def pick_queries(summaries):
         {'text': word1},
         {'text': word1 + ' ' + word2},
         {'text': word2[:5] + '*'},
-        {'from': sender.split('@')[0], 'since': epoch(since), 'since_text': since},
-        {'subject': top(words), 'text': word1},
+        {'from': sender.split('@')[0], 'since': epoch(own_since), 'since_text': own_since},
+        {'subject': subject_word, 'text': top(partial)},
     ]
 
 
