@@ -46,9 +46,11 @@ struct FuzzTests {
         var small = ResponseParser.Options()
         small.maxLineLength = 48
         small.maxBufferedLiteral = 16
-        let deadline = Date().addingTimeInterval(4)
+        // COFFER_FUZZ_SECONDS=600 turns this into a long run (docs/fuzzing.md); 4 s and 20,000 inputs otherwise.
+        let long = ProcessInfo.processInfo.environment["COFFER_FUZZ_SECONDS"].flatMap(Double.init)
+        let deadline = Date().addingTimeInterval(long ?? 4)
         var iterations = 0
-        while iterations < 20_000 && Date() < deadline {
+        while (long != nil || iterations < 20_000) && Date() < deadline {
             let base = corpus[iterations % corpus.count]
             let input = iterations < corpus.count ? base : Self.mutate(base, using: &rng)
             let options = iterations % 5 == 4 ? small : ResponseParser.Options()
@@ -62,5 +64,6 @@ struct FuzzTests {
             iterations += 1
         }
         #expect(iterations >= corpus.count)
+        if long != nil { print("FuzzTests: \(iterations) inputs in \(Int(long!)) s, no difference, crash or hang") }
     }
 }
