@@ -89,11 +89,11 @@ extension PackStore {
     /// - Parameters:
     ///   - samples: the sample messages, concatenated.
     ///   - sizes: the length of each sample in `samples`, in order.
-    ///   - capacity: largest dictionary size in bytes (112 KiB is zstd's default).
+    ///   - capacity: largest dictionary size in bytes (zstd's default is 112 KiB).
     ///   - level: the compression level the dictionary will be used with.
     /// - Returns: the stored dictionary, durable on disk before this returns.
     /// - Throws: `.readOnly`, `.trainingFailed` (for instance too few samples), `.io`.
-    public func addDictionary(trainingOn samples: [UInt8], sizes: [Int], capacity: Int = 112 << 10,
+    public func addDictionary(trainingOn samples: [UInt8], sizes: [Int], capacity: Int = 256 << 10,
                               level: Int32 = 3) throws -> CompressionDictionary {
         guard access == .readWrite else { throw PackStoreError.readOnly(path: directory.path) }
         return try dictionaries.creation.withLock {
