@@ -12,7 +12,7 @@ extension Backfill {
     /// Every mailbox the server lists is tried unless the source's `exclude` patterns name it (each
     /// exclusion is logged; case B15). Sessions go through the source's throttle (B09).
     func archiveAccount(_ job: BackfillJob, _ account: String, writer: ArchiveWriter, runID: Int64) throws {
-        let throttle = SourceThrottles.throttle(run: ObjectIdentifier(self), job: job)
+        let throttle = SourceThrottles.throttle(run: self, job: job)
         let source = GatedSource(base: job.mailSource, throttle: throttle, selection: OpenMailbox())
         let holder = SessionHolder(source: source, account: account)
         defer { holder.drop(polite: true) }

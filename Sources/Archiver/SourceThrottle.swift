@@ -76,18 +76,21 @@ final class SourceThrottle: @unchecked Sendable {
     }
 }
 
-/// The throttles of the running backfills, one per (run, source).
+/// The throttles of the running backfills, one per (run, source). An entry whose run has ended is
+/// replaced, so a later run that happens to get the same object address starts afresh.
 enum SourceThrottles {
-    private static let lock = NSLock()
     private struct Key: Hashable { let run: ObjectIdentifier; let source: String }
-    nonisolated(unsafe) private static var table: [Key: SourceThrottle] = [:]
+    private struct Entry { weak var run: Backfill?; let throttle: SourceThrottle }
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var table: [Key: Entry] = [:]
 
-    static func throttle(run: ObjectIdentifier, job: BackfillJob) -> SourceThrottle {
+    static func throttle(run: Backfill, job: BackfillJob) -> SourceThrottle {
         lock.withLock {
-            let key = Key(run: run, source: job.source)
-            if let existing = table[key] { return existing }
+            table = table.filter { $0.value.run != nil }
+            let key = Key(run: ObjectIdentifier(run), source: job.source)
+            if let existing = table[key], existing.run === run { return existing.throttle }
             let made = SourceThrottle(connections: job.connections, maxWait: job.mailSource.maxThrottleWait)
-            table[key] = made
+            table[key] = Entry(run: run, throttle: made)
             return made
         }
     }

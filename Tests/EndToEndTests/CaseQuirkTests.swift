@@ -189,7 +189,7 @@ final class CaseQuirkTests: XCTestCase {
         let out = run.dir.appendingPathComponent("big.eml").path
         XCTAssertEqual(try Coffer.run(["get", "--config", run.config, expected.sha256, "-o", out]).code, 0)
         XCTAssertEqual(try sha256(ofFile: out), expected.sha256)
-        XCTAssertLessThan(peak - baseline, 48 << 20, "peak RSS \(peak >> 20) MiB vs baseline \(baseline >> 20) MiB")
+        XCTAssertLessThan(peak - baseline, 32 << 20, "peak RSS \(peak >> 20) MiB vs baseline \(baseline >> 20) MiB")
     }
 
     /// B30: a 6 s stall mid-literal on the first connection trips the 3 s inactivity timeout: the partial
