@@ -16,6 +16,17 @@ struct AccountContext {
     var notConnectedConfirmed = false
 }
 
+/// How far the retries of one mailbox have gone.
+struct RetryState {
+    /// Fetch one UID per command (after a message-level failure).
+    var isolate = false
+    var failures = 0
+    var throttles = 0
+    var retriedNotConnected = false
+    /// UIDs without a body were asked for again on a fresh connection.
+    var repassed = false
+}
+
 extension Backfill {
     /// LIST, waiting out throttling like a mailbox does.
     func listMailboxes(_ holder: SessionHolder, _ throttle: SourceThrottle) throws -> [RemoteMailbox] {
@@ -40,17 +51,15 @@ extension Backfill {
     /// retry. UIDs the server sent no body for (B12, B28) get one more try on a fresh connection.
     /// Returns true when the account cannot go on.
     func archiveWithRetries(_ record: MailboxRecord, _ result: inout MailboxReport, _ context: inout AccountContext) throws -> Bool {
-        var isolate = false
-        var failures = 0, throttles = 0
-        var retriedNotConnected = false, repassed = false
+        var state = RetryState()
         let holder = context.holder
         while true {
             do {
                 try archiveMailbox(holder, record, &result, collector: context.collector, writer: context.writer,
-                                   runID: context.runID, isolate: isolate)
+                                   runID: context.runID, isolate: state.isolate)
                 result.error = nil
-                if !repassed && (result.pending[PendingReason.missing.rawValue] != nil || result.pending[PendingReason.nilBody.rawValue] != nil) {
-                    repassed = true
+                if !state.repassed && (result.pending[PendingReason.missing.rawValue] != nil || result.pending[PendingReason.nilBody.rawValue] != nil) {
+                    state.repassed = true
                     holder.drop(polite: true)
                     progress("\(result.account)/\(result.mailbox): the server sent no body for some UIDs; asking again on a fresh connection")
                     continue
@@ -60,34 +69,9 @@ extension Backfill {
             } catch let error as WriteFailure {
                 throw error.underlying
             } catch let error as ClassifiedError where error.retryHint != nil {
-                switch error.retryHint! {
-                case .throttled(let backoff):
-                    throttles += 1
-                    guard waitOutThrottle(error, backoff: backoff, attempt: throttles, &result, context) else { return false }
-                case .authenticatedNotConnected:
-                    if context.notConnectedConfirmed || retriedNotConnected {
-                        context.notConnectedConfirmed = true
-                        try markPermissionDenied(record, error, &result)
-                        return false
-                    }
-                    retriedNotConnected = true
-                    holder.drop(polite: true)
-                    let delay = context.throttle.planNotConnectedDelay()
-                    progress("\(result.account)/\(result.mailbox): \(error); retrying once on a fresh connection in \(Self.seconds(delay)) s")
-                    pause(delay)
-                }
+                guard try followHint(error, record, &result, &context, &state) else { return false }
             } catch let error as ClassifiedError where error.failureClass == .transient {
-                result.error = "\(error)"
-                holder.drop(polite: false)
-                if context.throttle.hasGivenUp {
-                    result.gaveUp = true
-                    result.error = "not finished: \(error); \(context.job.source) is throttling and the run stopped waiting; re-run later"
-                    return false
-                }
-                isolate = isolate || error.isMessageLevel
-                failures += 1
-                if failures >= Self.attemptsPerMailbox { return false }
-                progress("\(result.account)/\(result.mailbox): \(error); reconnecting")
+                guard retryTransient(error, &result, context, &state) else { return false }
             } catch let error as ClassifiedError where error.failureClass == .authentication || error.failureClass == .configuration {
                 result.error = "\(error)"
                 recordAccountError(result.account, error)
@@ -97,6 +81,48 @@ extension Backfill {
                 return false
             }
         }
+    }
+
+    /// Throttling: wait and go on, or give up. "Authenticated but not connected": one delayed retry,
+    /// then permission-denied. Returns false when the mailbox is done with.
+    func followHint(_ error: ClassifiedError, _ record: MailboxRecord, _ result: inout MailboxReport,
+                    _ context: inout AccountContext, _ state: inout RetryState) throws -> Bool {
+        result.error = "\(error)"
+        switch error.retryHint! {
+        case .throttled(let backoff):
+            state.throttles += 1
+            return waitOutThrottle(error, backoff: backoff, attempt: state.throttles, &result, context)
+        case .authenticatedNotConnected:
+            if context.notConnectedConfirmed || state.retriedNotConnected {
+                context.notConnectedConfirmed = true
+                try markPermissionDenied(record, error, &result)
+                return false
+            }
+            state.retriedNotConnected = true
+            context.holder.drop(polite: true)
+            let delay = context.throttle.planNotConnectedDelay()
+            progress("\(result.account)/\(result.mailbox): \(error); retrying once on a fresh connection in \(Self.seconds(delay)) s")
+            pause(delay)
+            return true
+        }
+    }
+
+    /// A dropped connection and the like: reconnect, isolating UIDs after a message-level failure,
+    /// at most `attemptsPerMailbox` times, and not at all once the source stopped waiting on throttling.
+    func retryTransient(_ error: ClassifiedError, _ result: inout MailboxReport, _ context: AccountContext,
+                        _ state: inout RetryState) -> Bool {
+        result.error = "\(error)"
+        context.holder.drop(polite: false)
+        if context.throttle.hasGivenUp {
+            result.gaveUp = true
+            result.error = "not finished: \(error); \(context.job.source) is throttling and the run stopped waiting; re-run later"
+            return false
+        }
+        state.isolate = state.isolate || error.isMessageLevel
+        state.failures += 1
+        guard state.failures < Self.attemptsPerMailbox else { return false }
+        progress("\(result.account)/\(result.mailbox): \(error); reconnecting")
+        return true
     }
 
     /// Sleeps through one throttle, or records that the run gave up on it. The session is dropped
