@@ -3,6 +3,7 @@ import ArchiveModel
 import Archiver
 import Catalog
 import Foundation
+import MessageHeaders
 import Retrieval
 
 /// `coffer ls`: list archived messages, optionally filtered by index fields and headers.
@@ -33,18 +34,17 @@ struct LsCommand: ParsableCommand {
         out.flush()
     }
 
-    /// The contract's fields plus the header fields (null when absent or not indexed).
+    /// The contract's fields plus the header fields (null when absent or not indexed), keys sorted.
     static func jsonLine(_ m: ListedMessage, _ h: IndexedHeaders?) -> String {
-        func value(_ s: String?) -> Any { s.map { $0 as Any } ?? NSNull() }
-        let object: [String: Any] = [
-            "source": m.source, "account": m.account, "mailbox": m.mailbox.display, "mailbox_wire": m.mailbox.wireString,
-            "uidvalidity": Int(m.uidValidity.rawValue), "uid": Int(m.uid.rawValue), "blob": m.blob.hex, "size": Int(m.size),
-            "internaldate": value(m.internalDate), "flags": m.flags,
-            "message_id": value(h?.messageID), "date": value(h?.date.map(MessageTable.rfc3339)), "from": value(h?.from),
-            "to": value(h?.to), "cc": value(h?.cc), "bcc": value(h?.bcc), "subject": value(h?.subject),
-        ]
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        JSONText.object([
+            ("account", JSONText.quote(m.account)), ("bcc", JSONText.quote(h?.bcc)), ("blob", JSONText.quote(m.blob.hex)),
+            ("cc", JSONText.quote(h?.cc)), ("date", JSONText.quote(h?.date.map(MessageTable.rfc3339))),
+            ("flags", "[" + m.flags.map(JSONText.quote).joined(separator: ",") + "]"), ("from", JSONText.quote(h?.from)),
+            ("internaldate", JSONText.quote(m.internalDate)), ("mailbox", JSONText.quote(m.mailbox.display)),
+            ("mailbox_wire", JSONText.quote(m.mailbox.wireString)), ("message_id", JSONText.quote(h?.messageID)),
+            ("size", "\(m.size)"), ("source", JSONText.quote(m.source)), ("subject", JSONText.quote(h?.subject)),
+            ("to", JSONText.quote(h?.to)), ("uid", "\(m.uid)"), ("uidvalidity", "\(m.uidValidity)"),
+        ])
     }
 }
 
@@ -70,11 +70,7 @@ enum MessageTable {
     }
 
     /// UTC seconds as `2001-05-14T23:39:00Z`.
-    static func rfc3339(_ seconds: Int64) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
-    }
+    static func rfc3339(_ seconds: Int64) -> String { MessageDate.rfc3339(seconds) }
 }
 
 /// Buffers stdout writes (ls can print millions of lines).

@@ -1,6 +1,7 @@
 import ArchiveModel
 import Catalog
 import Foundation
+import MessageHeaders
 
 /// How archived messages map to files under the export folder.
 ///
@@ -58,12 +59,7 @@ struct ExportLayout {
     }
 
     static func internalDateSeconds(_ m: ListedMessage) -> Int64? {
-        guard let text = m.internalDate else { return nil }
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        if let d = f.date(from: text) { return Int64(d.timeIntervalSince1970.rounded(.down)) }
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.date(from: text).map { Int64($0.timeIntervalSince1970.rounded(.down)) }
+        m.internalDate.flatMap(MessageDate.parse)
     }
 
     /// One path component made safe (see the type's documentation).

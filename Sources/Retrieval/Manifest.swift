@@ -93,8 +93,5 @@ final class ManifestWriter {
     }
 
     /// A JSON string literal.
-    static func quote(_ s: String) -> String {
-        let data = try! JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])
-        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
-    }
+    static func quote(_ s: String) -> String { JSONText.quote(s) }
 }

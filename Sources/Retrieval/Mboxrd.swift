@@ -17,15 +17,24 @@ public struct MboxrdQuoter {
     public init() {}
 
     /// Quotes the next bytes of a message; `emit` gets the output in order.
+    ///
+    /// Lines are copied in bulk; only the first bytes of each line go through the `>*From ` check.
     public mutating func feed(_ bytes: some Collection<UInt8>, emit: ([UInt8]) throws -> Void) rethrows {
+        let input = bytes.withContiguousStorageIfAvailable { Array($0) } ?? Array(bytes)
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + 8)
-        for b in bytes {
+        out.reserveCapacity(input.count + 8)
+        var i = 0
+        while i < input.count {
             if !atLineStart {
-                out.append(b)
-                if b == 0x0A { atLineStart = true }
+                // Copy through the end of this line (or of the input).
+                let stop = input[i...].firstIndex(of: 0x0A).map { $0 + 1 } ?? input.count
+                out += input[i..<stop]
+                atLineStart = stop <= input.count && input[stop - 1] == 0x0A
+                i = stop
                 continue
             }
+            let b = input[i]
+            i += 1
             pending.append(b)
             switch Self.match(pending) {
             case .partial:

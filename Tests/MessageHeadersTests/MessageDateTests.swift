@@ -35,3 +35,16 @@ final class MessageDateTests: XCTestCase {
         XCTAssertNil(MessageDate.parse("14 May 2001"))
     }
 }
+
+/// RFC 3339 output, the inverse of the parser on its own output.
+final class RFC3339Tests: XCTestCase {
+    func testFormatsAndRoundTrips() {
+        XCTAssertEqual(MessageDate.rfc3339(989_883_540), "2001-05-14T23:39:00Z")
+        XCTAssertEqual(MessageDate.rfc3339(0), "1970-01-01T00:00:00Z")
+        XCTAssertEqual(MessageDate.rfc3339(-27_723_426), "1969-02-14T03:02:54Z")
+        XCTAssertEqual(MessageDate.rfc3339(951_782_400), "2000-02-29T00:00:00Z")
+        for t: Int64 in stride(from: -2_000_000_000, to: 4_000_000_000, by: 7_777_777) {
+            XCTAssertEqual(MessageDate.parse(MessageDate.rfc3339(t)), t)
+        }
+    }
+}
