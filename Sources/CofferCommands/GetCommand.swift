@@ -47,7 +47,7 @@ struct GetCommand: ParsableCommand {
         let location = BlobLocation(row)
         let handle: FileHandle
         if let output {
-            FileManager.default.createFile(atPath: output, contents: nil)
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
             guard let h = FileHandle(forWritingAtPath: output) else { throw UsageError(message: "cannot write \(output); check the path") }
             handle = h
         } else {

@@ -13,7 +13,8 @@ public struct VerifyOptions: Sendable {
     public var readData = false
     /// Re-hash a random sample instead: each blob with this chance (0…1].
     public var sample: Double?
-    /// Stop the per-pack work after this many seconds (counted from the start) and resume next time.
+    /// Stop the per-pack work after this many seconds (counted from the start; at least one pack is
+    /// always finished, so a run overruns by at most one pack) and resume there next time.
     public var maxDuration: TimeInterval?
     /// A chain head written down earlier that must be one of the records.
     public var expectHead: String?
@@ -83,7 +84,7 @@ public final class StoreVerifier {
                            progress: @escaping (String) -> Void) throws {
         let all = try packs.packIDs()
         let mode = options.mode
-        var state = options.maxDuration == nil ? nil
+        let state = options.maxDuration == nil ? nil
             : VerifyState.load(store: directory, mode: mode) ?? VerifyState(mode: mode, cycleStarted: Self.now(), done: [])
         let done = Set(state?.done ?? [])
         let work = all.filter { !done.contains($0.hex) }
@@ -111,7 +112,6 @@ public final class StoreVerifier {
             try cycle.save(store: directory)
             report.notes.append("stopped at --max-duration: \(left) of \(all.count) packs are left in this cycle; run the same command again to continue")
         }
-        state = cycle
     }
 
     /// True when another process holds the store's write lock (`<store>/lock`, flock).
