@@ -60,13 +60,33 @@ public struct ChainLog: Sendable {
         try Self.syncDirectory(url.deletingLastPathComponent().path)
     }
 
-    /// Appends one record line and makes it durable.
+    /// Appends one record line and makes it durable. A last line without its line end (an append
+    /// cut short by a crash, so never a record) is cut off first.
     func append(_ record: ChainRecord) throws {
         try makeDirectory(directory)
+        try cutTornTail()
         let sink = try FileSink(path: logURL.path, flags: O_WRONLY | O_CREAT | O_APPEND)
         try sink.write(Array((record.jsonLine + "\n").utf8))
         try sink.finish()
         try Self.syncDirectory(directory.path)
+    }
+
+    /// True when the log exists and its last byte is not a line end (a torn append).
+    public func hasTornTail() -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: logURL.path) else { return false }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd(), size > 0 else { return false }
+        try? handle.seek(toOffset: size - 1)
+        return (try? handle.read(upToCount: 1)) != Data([0x0A])
+    }
+
+    /// Truncates the log to its last line end, fsynced.
+    private func cutTornTail() throws {
+        guard hasTornTail(), let data = FileManager.default.contents(atPath: logURL.path) else { return }
+        let keep = (data.lastIndex(of: 0x0A).map { $0 + 1 }) ?? 0
+        guard truncate(logURL.path, off_t(keep)) == 0 else { throw ChainError.io(path: logURL.path, reason: String(cString: strerror(errno))) }
+        let fd = open(logURL.path, O_RDWR | O_CLOEXEC)
+        if fd >= 0 { fsync(fd); close(fd) }
     }
 
     /// Reads a record's rows file back; nil when it is missing.
@@ -167,9 +187,9 @@ public enum ChainError: Error, CustomStringConvertible {
 }
 
 extension ChainLog {
-    /// The last record of the log as written (nil when there is none or the last line is unreadable).
+    /// The last readable record of the log (nil when there is none).
     /// Shown by `coffer stats`; `verify` says whether the chain up to it is sound.
     public func head() throws -> ChainRecord? {
-        try lines().last?.record
+        try lines().last { $0.record != nil }?.record
     }
 }

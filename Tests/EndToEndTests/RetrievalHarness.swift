@@ -19,6 +19,16 @@ struct BuiltStore {
     let users: URL
     let userNames: [String]
 
+    /// A copy of the store with its own config (same accounts), to run more backfills on.
+    func copyWithConfig(_ label: String) throws -> (config: String, store: URL) {
+        let dir = root.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dest = dir.appendingPathComponent("archive")
+        try FileManager.default.copyItem(at: store, to: dest)
+        try? FileManager.default.removeItem(at: dest.appendingPathComponent("lock"))
+        return (try RetTestbed.writeConfig(in: dir, users: userNames), dest)
+    }
+
     /// A copy of the store in a fresh folder, to damage.
     func copy(_ label: String) throws -> URL {
         let dest = root.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(6))")

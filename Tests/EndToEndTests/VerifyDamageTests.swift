@@ -306,3 +306,28 @@ final class IndependentChainCheckTests: XCTestCase {
         XCTAssertTrue(r.stdoutText.contains("the index rows of run 3"), r.stdoutText)
     }
 }
+
+/// A crash while a record is appended leaves half a line: not a problem, and the next run replaces it.
+final class ChainCrashTests: XCTestCase {
+    func testTornLastLineIsANoteAndTheNextRunRepairsIt() throws {
+        let s = try retrievalStores()
+        let (config, store) = try s.small.copyWithConfig("torn")
+        let log = store.appendingPathComponent("chain/log.jsonl")
+        let handle = try FileHandle(forWritingTo: log)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"v\":1,\"seq\":4,\"pre".utf8))
+        try handle.close()
+
+        let before = try Coffer.run(["verify", "--store", store.path])
+        XCTAssertEqual(before.code, 0, before.stderr)
+        XCTAssertTrue(before.stderr.contains("cut short by a crash"), before.stderr)
+
+        let run = try Coffer.run(["backfill", "--config", config])
+        XCTAssertEqual(run.code, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("chain: record 4 appended"), run.stderr)
+        let after = try Coffer.run(["verify", "--store", store.path, "--expect-head", s.headsOfSmall[2]])
+        XCTAssertEqual(after.code, 0, after.stderr)
+        XCTAssertTrue(after.stderr.contains("chain of 4 records"), after.stderr)
+        XCTAssertEqual(try String(contentsOf: log, encoding: .utf8).split(separator: "\n").count, 4)
+    }
+}
