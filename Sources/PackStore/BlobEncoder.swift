@@ -150,8 +150,8 @@ public final class BlobEncoder {
     public func use(_ dictionary: CompressionDictionary?) {
         precondition(rawLength == 0 && !streaming, "BlobEncoder.use(_:) called in the middle of a message")
         guard dictionary !== self.dictionary else { return }
-        self.dictionary = dictionary
         compressor.refDictionary(dictionary?.compressionDictionary(level: compressor.level))
+        self.dictionary = dictionary   // the old one (and its CDict) may go only once unreferenced
         dictionaryActive = dictionary != nil
     }
 

@@ -53,9 +53,9 @@ func runStore(_ corpus: Corpus, _ config: StoreConfig) throws -> StoreResult {
     case .none: break
     case let .warm(size, sampleLimit):
         let sample = corpus.sample(limit: sampleLimit)
-        let start = DispatchTime.now()
+        let start = threadCPUSeconds()
         dictionary = try store.addDictionary(trainingOn: sample.bytes, sizes: sample.sizes, capacity: size, level: config.level)
-        result.trainSeconds = seconds(since: start)
+        result.trainSeconds = threadCPUSeconds() - start
     case let .cold(size, stages, rate):
         var settings = DictionaryTrainer.Settings()
         settings.capacity = size
@@ -79,12 +79,12 @@ func runStore(_ corpus: Corpus, _ config: StoreConfig) throws -> StoreResult {
             if dictionary == nil { result.bytesBeforeDictionary += message.count }
             if waiting == nil && trainer.isTraining {
                 // A stage is full: wait for the training, then let the bytes the network delivers
-                // meanwhile go with the previous dictionary, as they would in a real run.
-                let start = DispatchTime.now()
+                // meanwhile (its CPU time, so that other load on the machine does not count) go with
+                // the previous dictionary, as they would in a real run.
+                let before = result.trainSeconds
                 let next = trainer.waitUntilTrained()
-                let took = seconds(since: start)
-                result.trainSeconds += took
-                waiting = (Int(took * networkMBps * 1_000_000), next)
+                result.trainSeconds = trainer.trainingCPUSeconds
+                waiting = (Int((result.trainSeconds - before) * networkMBps * 1_000_000), next)
                 if next == nil { print("training failed: \(trainer.failure.map { "\($0)" } ?? "?")") }
             } else if let (bytes, next) = waiting {
                 waiting = (bytes - message.count, next)
