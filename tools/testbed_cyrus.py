@@ -3,7 +3,9 @@
 
 Called by `tools/testbed cyrus-COMMAND` (which makes the testbed CA first); not a public
 interface. Python 3 standard library only. Needs root (Cyrus's master runs as root and
-drops to the `cyrus` user) and Debian's `cyrus-imapd sasl2-bin` (installed when missing).
+drops to the `cyrus` user), Debian's `cyrus-common sasl2-bin` (installed when missing) and the
+imapd of `cyrus-imapd`, which is unpacked into /var/lib/coffer-testbed rather than installed:
+that package conflicts with `dovecot-imapd`, and installing it would remove Dovecot.
 
   up                    start a private Cyrus on 127.0.0.1 (implicit TLS with the testbed CA
                         on $TESTBED_CYRUS_IMAPS_PORT, default 10994; plain + STARTTLS on
@@ -116,23 +118,65 @@ def resolve_root(lay, uid, gid):
 # ----------------------------------------------------------------------------- install / config
 
 def ensure_installed(lay):
-    if os.path.exists(os.path.join(BIN, "imapd")) and os.path.exists(os.path.join(BIN, "master")) \
-            and shutil.which("saslpasswd2"):
-        return
+    """cyrus-common (master, tools, libraries) and sasl2-bin from apt; imapd itself from the
+    cyrus-imapd package unpacked into /var/lib/coffer-testbed, never installed: Debian's cyrus-imapd
+    conflicts with dovecot-imapd (both provide imap-server), and installing it removes Dovecot."""
     log = os.path.join(lay.d, "log", "apt-cyrus.log")
     os.makedirs(os.path.dirname(log), exist_ok=True)
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    with open(log, "ab") as f:
-        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "cyrus-imapd", "sasl2-bin"]):
-            if subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=f, stderr=f, env=env).returncode != 0:
-                raise Fail("%s failed (see %s)" % (" ".join(cmd), log))
-    if not os.path.exists(os.path.join(BIN, "imapd")):
-        # Seen once: dpkg recorded the package but left its files out; a reinstall fixes it.
+
+    def apt(*args, cwd=None):
         with open(log, "ab") as f:
-            subprocess.run(["apt-get", "install", "--reinstall", "-y", "cyrus-imapd"], stdin=subprocess.DEVNULL,
-                           stdout=f, stderr=f, env=env)
-    if not os.path.exists(os.path.join(BIN, "imapd")):
-        raise Fail("cyrus-imapd installed but %s/imapd is missing (see %s)" % (BIN, log))
+            if subprocess.run(["apt-get"] + list(args), stdin=subprocess.DEVNULL, stdout=f, stderr=f, env=env, cwd=cwd).returncode:
+                raise Fail("apt-get %s failed (see %s)" % (" ".join(args), log))
+
+    if not (os.path.exists(os.path.join(BIN, "master")) and shutil.which("saslpasswd2")):
+        apt("update")
+        apt("install", "-y", "--no-install-recommends", "cyrus-common", "sasl2-bin", "libwrap0")
+    if imapd_path():
+        return
+    version = package_version("cyrus-common")
+    target = private_imapd_dir(version)
+    tmp = "%s.tmp%d" % (target, os.getpid())
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    try:
+        apt("download", "cyrus-imapd=" + version, cwd=tmp)
+    except Fail:
+        apt("update")
+        apt("download", "cyrus-imapd=" + version, cwd=tmp)
+    debs = [n for n in os.listdir(tmp) if n.endswith(".deb")]
+    if len(debs) != 1 or subprocess.run(["dpkg-deb", "-x", os.path.join(tmp, debs[0]), tmp]).returncode:
+        raise Fail("could not unpack cyrus-imapd %s (see %s)" % (version, log))
+    try:
+        os.replace(tmp, target)
+    except OSError:  # another testbed unpacked it meanwhile
+        shutil.rmtree(tmp, ignore_errors=True)
+    if not imapd_path():
+        raise Fail("the cyrus-imapd %s package has no usr/lib/cyrus/bin/imapd" % version)
+
+
+def package_version(name):
+    r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", name], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    if r.returncode or not r.stdout:
+        raise Fail("%s is not installed" % name)
+    return r.stdout.decode()
+
+
+def private_imapd_dir(version):
+    return "/var/lib/coffer-testbed/cyrus-imapd-" + re.sub(r"[^A-Za-z0-9.+~-]", "_", version)
+
+
+def imapd_path():
+    """Cyrus's imapd: the installed one (a machine without Dovecot), else the unpacked copy matching cyrus-common."""
+    installed = os.path.join(BIN, "imapd")
+    if os.path.exists(installed):
+        return installed
+    try:
+        private = os.path.join(private_imapd_dir(package_version("cyrus-common")), "usr/lib/cyrus/bin/imapd")
+    except Fail:
+        return None
+    return private if os.path.exists(private) else None
 
 
 def write_config(lay):
@@ -166,14 +210,14 @@ START {{
   recover cmd="{b}/ctl_cyrusdb -r -C {r}/imapd.conf"
 }}
 SERVICES {{
-  imap  cmd="{b}/imapd -C {r}/imapd.conf" listen="{h}:{imap}" prefork=0 maxchild=200
-  imaps cmd="{b}/imapd -s -C {r}/imapd.conf" listen="{h}:{imaps}" prefork=0 maxchild=200
+  imap  cmd="{imapd} -C {r}/imapd.conf" listen="{h}:{imap}" prefork=0 maxchild=200
+  imaps cmd="{imapd} -s -C {r}/imapd.conf" listen="{h}:{imaps}" prefork=0 maxchild=200
 }}
 EVENTS {{
 }}
 DAEMON {{
 }}
-""".format(b=BIN, r=r, h=HOST, imap=lay.imap_port, imaps=lay.imaps_port)
+""".format(b=BIN, imapd=imapd_path(), r=r, h=HOST, imap=lay.imap_port, imaps=lay.imaps_port)
     for name, text in (("imapd.conf", conf), ("cyrus.conf", services)):
         with open(lay.p(name), "w") as f:
             f.write(text)
