@@ -52,16 +52,27 @@ struct SourceThrottleTests {
         #expect(tight.planNotConnectedDelay() == 0)
     }
 
-    @Test func aSessionSlotWaitsWhileTheLimitIsReached() async {
+    @Test func aSessionSlotWaitsWhileTheLimitIsReached() {
         let throttle = SourceThrottle(connections: 2, maxWait: 600)
         _ = throttle.plan(backoff: 0, attempt: 1)
         throttle.acquire()
-        let second = Task.detached { throttle.acquire(); return Date() }
-        try? await Task.sleep(nanoseconds: 200_000_000)
+        let acquired = Box()
+        let second = Thread { throttle.acquire(); acquired.set(Date()) }
+        second.start()
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(acquired.get() == nil, "the limit is one session: the second waits")
         let released = Date()
         throttle.release()
-        let acquired = await second.value
-        #expect(acquired >= released, "the second session waited for the first to go")
+        while acquired.get() == nil { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(acquired.get()! >= released)
         throttle.release()
     }
+}
+
+/// A date set by one thread and read by another.
+final class Box: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Date?
+    func set(_ date: Date) { lock.withLock { value = date } }
+    func get() -> Date? { lock.withLock { value } }
 }
