@@ -19,24 +19,27 @@ Scenario (JSON; see tools/scenarios/README.md):
                   stall?: [{after, seconds, connections?}], inject?}
   inject_fetch   every UID FETCH answer (untagged and tagged) is injected as one byte string
   inject_search  the `* SEARCH` line is injected
-  rules          [{when: {command, uid?, mailbox?, connection?}, reply: {...}, scope?, after?, times?}]
+  rules          [{when: {command, uid?, mailbox?, connection?, user?}, reply: {...}, scope?, after?, times?}]
+                 (`messages` may also be `{range: [first, last], step?, text?}`: many small ones)
   max_command_length   longer command lines get Dovecot's "Too long argument" BAD
 
 A rule's reply is `lines` (each gets CRLF; `{tag}` is the client's tag), `text`, `b64`,
 or a `fixture` file name from the cases' fixtures folder (`embedded_b64` is used when the
 folder is absent) whose final tagged line (tag given as `tag`) is re-tagged. With
 `scope: "message"` the reply's untagged part stands in for one UID's FETCH response inside
-a normal answer. `after` is "close" or "stall:SECONDS". Conditions on `connection` count
-the connections of one user name (1-based), so "throttled on the first, fine on the
-second" is `connection: [1]`.
+a normal answer; a NO or BAD tagged line there ends the command at once. `after` is "close"
+or "stall:SECONDS". Conditions on `connection` count the connections of one user name
+(1-based), so "throttled on the first, fine on the second" is `connection: [1]`; `user` is a
+prefix of the user name, so one run can hold several variants.
 
 Split injection: a user name ending in `.at-K1-K2-…` gets every injected byte string (rule
 replies, messages marked `inject`, answers under `inject_fetch` / `inject_search`) written
 in pieces cut at those offsets, 3 ms apart; `.bytes` writes them one byte at a time.
 Everything else is written whole.
 
-Log: one JSON object per line: connect / command (tag, line, length) / close events with
-the connection id, user, the user's connection number and a timestamp. LOGIN passwords
+Log: one JSON object per line: connect, login, command (tag, line, length), rule, search,
+stall, server-close and close events with the connection id, user, the user's connection
+number and a timestamp. LOGIN passwords
 are masked. The manifest lists (mailbox, uid, sha256, size) of every message body served.
 """
 
