@@ -56,7 +56,11 @@ final class CrashTests: XCTestCase {
         var rng = SplitMix(state: 20261129)
         var kills = 0
         var attempts = 0
-        while kills < 12 && attempts < 80 {
+        // Kill somewhere within the time a run still needs: the window shrinks each time a run
+        // finishes before the kill (less work is left), so kills keep landing in start-up,
+        // listing, fetching, committing and sealing.
+        var window = max(0.1, cleanSeconds * 0.8)
+        while kills < 12 && attempts < 120 {
             attempts += 1
             let p = Process()
             p.executableURL = URL(fileURLWithPath: Coffer.binary)
@@ -64,11 +68,12 @@ final class CrashTests: XCTestCase {
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
-            // Kill somewhere within a clean run's duration: start-up, listing, fetching, committing, sealing.
-            Thread.sleep(forTimeInterval: Double.random(in: 0.02...max(0.1, cleanSeconds * 0.8), using: &rng))
+            Thread.sleep(forTimeInterval: Double.random(in: 0.01...window, using: &rng))
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 kills += 1
+            } else {
+                window = max(0.03, window * 0.6)
             }
             p.waitUntilExit()
         }
