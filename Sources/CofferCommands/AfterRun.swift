@@ -3,9 +3,9 @@ import Foundation
 import Ledger
 
 /// What follows every backfill or sync, after its rows are committed: the run's hash-chain record
-/// (fast, and done even after Ctrl-C), then the header index of the new messages (best effort,
-/// skipped when interrupted; `ls` indexes whatever is left). Neither can fail the run: a record that
-/// could not be written is appended by the next run.
+/// (fast, and done even after Ctrl-C). It cannot fail the run: a record that could not be written is
+/// appended by the next run. The header index (for `ls` filters and `export`) is built lazily by
+/// the commands that need it, so archiving never pays for re-reading what it just wrote.
 enum AfterRun {
     static func finish(_ store: ArchiveStore, stop: StopFlag) {
         do {
@@ -15,6 +15,5 @@ enum AfterRun {
         } catch {
             Console.error("warning: the hash-chain record of this run was not written (\(error)); the next backfill or sync appends it")
         }
-        if !stop.isSet { HeaderIndexing.ensure(store, quiet: true, shouldStop: { stop.isSet }) }
     }
 }

@@ -13,6 +13,8 @@ public struct CofferCommand: ParsableCommand {
 
     /// Runs the command line and exits with the contract's exit code.
     public static func runMain() -> Never {
+        // A peer that closes mid-write (e.g. during the TLS handshake) must give an error, not kill us.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -15,18 +15,8 @@ final class TLSSession {
     /// - Throws: `IMAPClientError.tlsFailed` with OpenSSL's verification reason.
     init(socket: TCPSocket, host: String, caFile: String?) throws {
         self.socket = socket
-        guard let ctx = SSL_CTX_new(TLS_client_method()) else { throw IMAPClientError.tlsFailed(host: host, reason: "cannot create TLS context") }
-        self.ctx = ctx
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
-        SSL_CTX_set_default_verify_paths(ctx)
-        _ = coffer_SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)
-        if let caFile {
-            guard SSL_CTX_load_verify_locations(ctx, caFile, nil) == 1 else {
-                SSL_CTX_free(ctx)
-                throw IMAPClientError.tlsFailed(host: host, reason: "cannot load ca_file \(caFile): \(Self.errorQueue())")
-            }
-        }
-        guard let ssl = SSL_new(ctx) else { SSL_CTX_free(ctx); throw IMAPClientError.tlsFailed(host: host, reason: "cannot create TLS session") }
+        ctx = try Self.context(host: host, caFile: caFile)
+        guard let ssl = SSL_new(ctx) else { throw IMAPClientError.tlsFailed(host: host, reason: "cannot create TLS session") }
         self.ssl = ssl
         SSL_set_fd(ssl, socket.fd)
         if Self.isIPAddress(host) {
@@ -39,15 +29,39 @@ final class TLSSession {
         let rc = SSL_connect(ssl)
         if rc != 1 {
             let verify = SSL_get_verify_result(ssl)
-            let reason = verify != X509_V_OK ? "certificate not trusted: " + String(cString: X509_verify_cert_error_string(verify))
-                                             : Self.errorQueue(fallback: "handshake failed")
-            throw IMAPClientError.tlsFailed(host: host, reason: reason)
+            if verify != X509_V_OK {
+                throw IMAPClientError.tlsFailed(host: host, reason: "certificate not trusted: " + String(cString: X509_verify_cert_error_string(verify)))
+            }
+            let err = SSL_get_error(ssl, rc)
+            let queue = Self.errorQueue(fallback: "")
+            if err == SSL_ERROR_SYSCALL || err == SSL_ERROR_ZERO_RETURN || queue.isEmpty {
+                // The peer went away mid-handshake: a server problem (overloaded, restarting), not our configuration.
+                throw IMAPClientError.connectionLost("the server closed the connection during the TLS handshake")
+            }
+            throw IMAPClientError.tlsFailed(host: host, reason: queue)
+        }
+    }
+
+    /// One client context per trust configuration, shared by every connection: building one loads the
+    /// system trust store, which costs more CPU than the handshake itself.
+    private static let contexts = ContextCache()
+
+    private static func context(host: String, caFile: String?) throws -> OpaquePointer {
+        try contexts.context(for: caFile) {
+            guard let ctx = SSL_CTX_new(TLS_client_method()) else { throw IMAPClientError.tlsFailed(host: host, reason: "cannot create TLS context") }
+            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
+            SSL_CTX_set_default_verify_paths(ctx)
+            _ = coffer_SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)
+            if let caFile, SSL_CTX_load_verify_locations(ctx, caFile, nil) != 1 {
+                SSL_CTX_free(ctx)
+                throw IMAPClientError.tlsFailed(host: host, reason: "cannot load ca_file \(caFile): \(errorQueue())")
+            }
+            return ctx
         }
     }
 
     deinit {
         SSL_free(ssl)
-        SSL_CTX_free(ctx)
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -87,5 +101,20 @@ final class TLSSession {
         var buf = [CChar](repeating: 0, count: 256)
         ERR_error_string_n(code, &buf, buf.count)
         return String(cString: buf)
+    }
+}
+
+/// Shared `SSL_CTX`s keyed by the extra trust file; they live for the whole process.
+private final class ContextCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var contexts: [String: OpaquePointer] = [:]
+
+    func context(for caFile: String?, make: () throws -> OpaquePointer) throws -> OpaquePointer {
+        try lock.withLock {
+            if let ctx = contexts[caFile ?? ""] { return ctx }
+            let ctx = try make()
+            contexts[caFile ?? ""] = ctx
+            return ctx
+        }
     }
 }
