@@ -731,6 +731,13 @@ def compress(uids):
     return ",".join(str(a) if a == b else "%d:%d" % (a, b) for a, b in out)
 
 
+def exit_with_parent(parent):
+    """A test run that dies leaves no server behind."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scenario", required=True)
@@ -749,6 +756,7 @@ def main():
             json.dump(rows, f)
         os.replace(a.manifest + ".tmp", a.manifest)
     server = Server(scenario, a.log)
+    threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", a.port))
