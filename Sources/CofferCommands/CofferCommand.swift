@@ -26,6 +26,11 @@ public struct CofferCommand: ParsableCommand {
                 Console.error(status.message)
                 Foundation.exit(status.code)
             }
+            // Bad flags and arguments: the contract's usage exit code is 2 (ArgumentParser would use 64).
+            if exitCode(for: error) == .validationFailure {
+                Console.error(fullMessage(for: error))
+                Foundation.exit(ExitCode32.usage)
+            }
             exit(withError: error)
         }
     }
