@@ -37,7 +37,6 @@ public final class ArchiveStore: @unchecked Sendable {
         catalog = try Catalog(path: indexURL, readOnly: false)
         packs = try PackStore(directory: directory.appendingPathComponent("packs"), access: exclusive ? .readWrite : .readOnly)
         compression = try StoreCompression(packs: packs, writable: exclusive)
-        if exclusive { compression.register(spillDirectory: directory.appendingPathComponent("tmp")) }
         if exclusive { try reindexRecovered() }
     }
 

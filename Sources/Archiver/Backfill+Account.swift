@@ -31,7 +31,7 @@ extension Backfill {
         let knownNames = Set(known.map(\.name))
         if job.selection.only.isEmpty { try recordGoneMailboxes(known, listed: remote, runID: runID) }
         var context = AccountContext(job: job, account: account, holder: holder, throttle: throttle,
-                                     collector: BodyCollector(spillDirectory: store.spillDirectory), writer: writer, runID: runID)
+                                     collector: BodyCollector(store: store), writer: writer, runID: runID)
         let patterns = MailboxSelection(include: job.selection.include, exclude: job.selection.exclude)
         for mailbox in remote where mailbox.selectable {
             guard job.selection.includes(mailbox.name) else {

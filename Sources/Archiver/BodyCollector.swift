@@ -22,12 +22,7 @@ final class BodyCollector: BodySink {
         self.init(spillDirectory: store.spillDirectory, compression: store.compression)
     }
 
-    /// A collector for the open store whose spill directory this is (its compression is looked up),
-    /// or plain level-3 zstd when no such store is open.
-    convenience init(spillDirectory: URL) {
-        self.init(spillDirectory: spillDirectory, compression: StoreCompression.registered(spillDirectory: spillDirectory))
-    }
-
+    /// A collector spilling to `spillDirectory`, compressing as `compression` says (nil: plain zstd, no dictionary).
     init(spillDirectory: URL, compression: StoreCompression?) {
         self.compression = compression
         encoder = BlobEncoder(level: compression?.level ?? 3, spillDirectory: spillDirectory)

@@ -78,32 +78,4 @@ public final class StoreCompression: @unchecked Sendable {
     public func finishRun(train: Bool = true) {
         trainer?.finish(train: train)
     }
-
-    // MARK: - Bridge for collectors created from a spill directory
-
-    private static let registryLock = NSLock()
-    nonisolated(unsafe) private static var registry: [String: WeakBox] = [:]
-
-    private final class WeakBox {
-        weak var value: StoreCompression?
-        init(_ value: StoreCompression) { self.value = value }
-    }
-
-    /// Makes this object what ``registered(spillDirectory:)`` returns for the store's spill directory.
-    ///
-    /// Lets `BodyCollector(spillDirectory:)` find the compression of the store it works for until
-    /// every caller creates collectors with `BodyCollector(store:)`.
-    func register(spillDirectory: URL) {
-        let key = spillDirectory.standardizedFileURL.path
-        Self.registryLock.withLock {
-            Self.registry = Self.registry.filter { $0.value.value != nil }
-            Self.registry[key] = WeakBox(self)
-        }
-    }
-
-    /// The compression of the open store whose spill directory is `spillDirectory`, if any.
-    static func registered(spillDirectory: URL) -> StoreCompression? {
-        let key = spillDirectory.standardizedFileURL.path
-        return registryLock.withLock { registry[key]?.value }
-    }
 }
