@@ -33,7 +33,7 @@ let package = Package(
         // Backfill planning and the fetch → hash → compress → write pipeline.
         .target(name: "Archiver", dependencies: ["ArchiveModel", "PackStore", "Catalog"]),
         // Header parsing for the index: RFC 5322/2047/2045, charsets, dates. Pure Swift.
-        .target(name: "MessageHeaders"),
+        .target(name: "MessageHeaders", dependencies: ["ArchiveModel"]),
         // The store's append-only hash chain of runs.
         .target(name: "Ledger", dependencies: ["ArchiveModel", "Catalog", "PackStore"]),
         // Header indexing and export.

@@ -1,3 +1,4 @@
+import ArchiveModel
 /// A message's INTERNALDATE (RFC 9051 §2.3.3): when the server received it, with the zone it reported.
 ///
 /// Parsed from `date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE`
@@ -27,7 +28,7 @@ public struct InternalDate: Sendable, Hashable {
         else { return nil }
         guard (1...Self.daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
-        let days = Self.daysFromCivil(year: year, month: month, day: day)
+        let days = CivilDate.days(year: year, month: month, day: day)
         let local = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         self.init(secondsSince1970: local - Int64(zone * 60), utcOffsetMinutes: zone)
     }
@@ -38,7 +39,7 @@ public struct InternalDate: Sendable, Hashable {
         var days = local / 86_400
         var rest = local % 86_400
         if rest < 0 { rest += 86_400; days -= 1 }
-        let (y, m, d) = Self.civilFromDays(Int(days))
+        let (y, m, d) = CivilDate.date(days: Int(days))
         let zone = abs(utcOffsetMinutes)
         return "\(Self.pad(y, 4))-\(Self.pad(m, 2))-\(Self.pad(d, 2))T"
             + "\(Self.pad(Int(rest / 3600), 2)):\(Self.pad(Int(rest % 3600 / 60), 2)):\(Self.pad(Int(rest % 60), 2))"
@@ -55,27 +56,7 @@ public struct InternalDate: Sendable, Hashable {
         return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
 
-    static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
 }
 
 /// A tiny cursor over the bytes of a date-time.
