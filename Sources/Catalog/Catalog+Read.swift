@@ -56,40 +56,12 @@ extension Catalog {
         }
     }
 
-    /// Messages matching `filter`, ordered by account, mailbox, UIDVALIDITY, UID.
+    /// Messages matching `filter`, ordered by source, account, mailbox, UIDVALIDITY, UID
+    /// (the header-less form of ``forEachMessage(_:_:)-(MessageQuery,_)``).
     public func forEachMessage(_ filter: MessageFilter, _ body: (ListedMessage) throws -> Void) throws {
-        var clauses: [String] = []
-        var args: [any DatabaseValueConvertible] = []
-        if !filter.accounts.isEmpty {
-            clauses.append("a.name IN (\(filter.accounts.map { _ in "?" }.joined(separator: ",")))")
-            args += filter.accounts
-        }
-        if !filter.mailboxes.isEmpty {
-            let marks = filter.mailboxes.map { _ in "?" }.joined(separator: ",")
-            clauses.append("(mb.display_name IN (\(marks)) OR mb.wire_name IN (\(marks)))")
-            args += filter.mailboxes + filter.mailboxes
-        }
-        if let uid = filter.uid { clauses.append("m.uid = ?"); args.append(Int64(uid.rawValue)) }
-        if let v = filter.uidValidity { clauses.append("m.uidvalidity = ?"); args.append(Int64(v.rawValue)) }
-        if let b = filter.blob { clauses.append("m.blob = ?"); args.append(Data(b.bytes)) }
-        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        try wrap {
-            try db.read { db in
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT a.source, a.name, mb.wire_name, m.uidvalidity, m.uid, m.blob, m.size, m.internaldate, m.flags
-                    FROM messages m JOIN mailboxes mb ON mb.id = m.mailbox_id JOIN accounts a ON a.id = mb.account_id
-                    \(whereSQL) ORDER BY a.source, a.name, mb.wire_name, m.uidvalidity, m.uid
-                    """, arguments: StatementArguments(args))
-                while let row = try rows.next() {
-                    let blob: Data = row[5]
-                    let flags: String = row[8]
-                    try body(ListedMessage(source: row[0], account: row[1], mailbox: MailboxName(wire: row[2] as String),
-                                           uidValidity: UIDValidity(UInt32(row[3] as Int64)), uid: UID(UInt32(row[4] as Int64)),
-                                           blob: BlobID(bytes: Array(blob))!, size: UInt64(row[6] as Int64),
-                                           internalDate: row[7], flags: flags.split(separator: " ").map(String.init)))
-                }
-            }
-        }
+        var query = MessageQuery()
+        query.base = filter
+        try forEachMessage(query) { message, _, _ in try body(message) }
     }
 
     /// Every (account, mailbox, UIDVALIDITY, UID) that points at `blob`.
