@@ -11,6 +11,22 @@ enum Console {
 
     /// One line to stdout.
     static func out(_ line: String) {
-        lock.withLock { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        lock.withLock { StandardOutput.write(Array((line + "\n").utf8)) }
+    }
+}
+
+/// Writes to standard output with write(2). A reader that went away (`coffer ls | head`) ends the
+/// command quietly with exit 0 instead of a crash: SIGPIPE is ignored, so EPIPE comes back here.
+enum StandardOutput {
+    static func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = Foundation.write(1, raw.baseAddress! + done, raw.count - done)
+                if n > 0 { done += n; continue }
+                if n < 0 && errno == EINTR { continue }
+                Foundation.exit(errno == EPIPE ? 0 : 1)
+            }
+        }
     }
 }

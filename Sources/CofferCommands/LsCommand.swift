@@ -10,7 +10,7 @@ import Retrieval
 struct LsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ls", abstract: "List archived messages.",
-        discussion: "Filters compose (all must match). Header fields come from the header index, which is filled after each run and, for messages not indexed yet, by ls itself.")
+        discussion: "Filters compose (all must match). Header fields come from the header index, which ls and export fill for messages not indexed yet (the first ls after a large backfill takes a moment).")
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -83,7 +83,7 @@ final class BufferedOutput {
     }
 
     func flush() {
-        FileHandle.standardOutput.write(Data(buffer))
+        StandardOutput.write(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 }
