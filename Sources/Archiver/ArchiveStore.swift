@@ -32,8 +32,11 @@ public final class ArchiveStore: @unchecked Sendable {
             try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         }
         if exclusive { lockFD = try Self.lock(directory) }
-        try? fm.removeItem(at: directory.appendingPathComponent("tmp"))
-        if exclusive { try fm.createDirectory(at: directory.appendingPathComponent("tmp"), withIntermediateDirectories: true) }
+        if exclusive {
+            // Spill and block spool files of a run that ended without cleaning up; only the lock holder may.
+            try? fm.removeItem(at: directory.appendingPathComponent("tmp"))
+            try fm.createDirectory(at: directory.appendingPathComponent("tmp"), withIntermediateDirectories: true)
+        }
         catalog = try Catalog(path: indexURL, readOnly: false)
         packs = try PackStore(directory: directory.appendingPathComponent("packs"), access: exclusive ? .readWrite : .readOnly)
         compression = try StoreCompression(packs: packs, writable: exclusive)
@@ -48,12 +51,15 @@ public final class ArchiveStore: @unchecked Sendable {
     /// Blobs whose pack data survived a crash but whose index rows were never committed get their rows now,
     /// so a re-fetch finds them and writes nothing twice.
     private func reindexRecovered() throws {
-        let recovered = packs.recovered
-        guard !recovered.isEmpty || !packs.recoveredPacks.isEmpty else { return }
+        guard !packs.recovered.isEmpty || !packs.recoveredPacks.isEmpty else { return }
+        // A block entry stands for its members: decode it and name each (its header alone does not).
+        let recovered = try packs.recovered.flatMap { entry in
+            entry.location.compression == 2 ? try packs.members(of: entry.location) : [entry]
+        }
         let present = try catalog.existingBlobs(recovered.map { $0.id })
         let rows = recovered.filter { !present.contains($0.id) }.map {
             BlobRow(id: $0.id, pack: $0.location.pack.hex, offset: $0.location.offset, storedLength: $0.location.storedLength,
-                    rawLength: $0.location.rawLength, dictionary: $0.location.dictionary)
+                    rawLength: $0.location.rawLength, dictionary: $0.location.dictionary, member: $0.location.member)
         }
         try catalog.commit(blobs: rows, messages: [], runID: nil)
         try packs.sealRecoveredPacks()

@@ -30,8 +30,11 @@ extension Backfill {
         let known = try store.catalog.mailboxes(account: accountRecord)
         let knownNames = Set(known.map(\.name))
         if job.selection.only.isEmpty { try recordGoneMailboxes(known, listed: remote, runID: runID) }
+        let collector = BodyCollector(store: store)
+        // The account's messages share blocks; whatever its last block holds is committed when it ends.
+        defer { try? writer.endStream(ObjectIdentifier(collector)) }
         var context = AccountContext(job: job, account: account, holder: holder, throttle: throttle,
-                                     collector: BodyCollector(store: store), writer: writer, runID: runID)
+                                     collector: collector, writer: writer, runID: runID)
         let patterns = MailboxSelection(include: job.selection.include, exclude: job.selection.exclude)
         for mailbox in remote where mailbox.selectable {
             guard job.selection.includes(mailbox.name) else {
@@ -100,7 +103,7 @@ extension Backfill {
         var line = "\(r.source)/\(r.account)/\(r.mailbox): \(r.listed) listed, \(r.new) new, \(r.alreadyArchived) already archived"
         if r.uidValidityChanged {
             let change = r.previousUIDValidity.map { "\($0)→" } ?? ""
-            line += ", UIDVALIDITY changed \(change)\(r.uidValidity.map(String.init) ?? "?") (new generation; \(r.blobsNew) new blobs, the old generation's rows kept)"
+            line += ", UIDVALIDITY changed \(change)\(r.uidValidity.map(String.init) ?? "?") (new generation; the old generation's rows kept, identical messages stored once)"
         }
         if r.throttleWait > 0 { line += String(format: ", waited %.1f s on throttling", r.throttleWait) }
         if r.expunged > 0 { line += ", \(r.expunged) expunged on the server" }

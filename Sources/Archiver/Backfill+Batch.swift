@@ -14,6 +14,7 @@ extension Backfill {
                       _ result: inout MailboxReport, collector: BodyCollector, writer: ArchiveWriter,
                       tally: WriteTally, isolated: Bool) throws {
         let wanted = Set(batches.joined())
+        let stream = ObjectIdentifier(collector)
         var staged: [UID: StagedMessage] = [:]
         var nilBodies = Set<UID>()
         var finished = Set<Int>()
@@ -37,24 +38,24 @@ extension Backfill {
                                             serverSize: message.serverSize, internalDate: message.internalDate, flags: message.flags)
             }, onBatchDone: { index in
                 finished.insert(index)
-                try submit(batches[index], &staged, nilBodies, record, validity, &report, writer: writer, tally: tally, failure: nil)
+                try submit(batches[index], &staged, nilBodies, record, validity, &report, writer: writer, tally: tally, stream: stream, failure: nil)
             })
         } catch {
             let open = batches.indices.filter { !finished.contains($0) }.flatMap { batches[$0] }
             guard isolated, let classified = error as? ClassifiedError, classified.isMessageLevel else {
                 try submit(open.filter { staged[$0] != nil }, &staged, nilBodies, record, validity, &report,
-                           writer: writer, tally: tally, failure: nil)
+                           writer: writer, tally: tally, stream: stream, failure: nil)
                 throw error
             }
             holder.drop(polite: false)
-            try submit(open, &staged, nilBodies, record, validity, &report, writer: writer, tally: tally, failure: error)
+            try submit(open, &staged, nilBodies, record, validity, &report, writer: writer, tally: tally, stream: stream, failure: error)
         }
     }
 
     /// Hands the staged messages of `uids` to the writer with the pending state of the rest.
     private func submit(_ uids: [UID], _ staged: inout [UID: StagedMessage], _ nilBodies: Set<UID>, _ record: MailboxRecord,
                         _ validity: UIDValidity, _ result: inout MailboxReport, writer: ArchiveWriter, tally: WriteTally,
-                        failure: Error?) throws {
+                        stream: ArchiveWriter.StreamKey, failure: Error?) throws {
         let batch = uids.compactMap { staged.removeValue(forKey: $0) }
         let archivedNow = Set(batch.map(\.uid))
         let now = Timestamp.now()
@@ -63,7 +64,7 @@ extension Backfill {
                 ?? (nilBodies.contains(uid) ? (.nilBody, "the server answered BODY[] NIL") : (.missing, "the server sent no body for this UID"))
             return PendingRow(mailboxID: record.id, uidValidity: validity, uid: uid, reason: reason, error: text, at: now)
         }
-        try writer.submit(batch, pending: pending, tally: tally)
+        try writer.submit(batch, pending: pending, tally: tally, stream: stream)
         result.new += batch.count
         result.bytesFetched += batch.reduce(0) { $0 + $1.blob.rawLength }
         for row in pending { result.pending[row.reason.rawValue, default: 0] += 1 }

@@ -9,7 +9,6 @@ extension Backfill {
     func archiveMailbox(_ holder: SessionHolder, _ record: MailboxRecord, _ result: inout MailboxReport,
                         collector: BodyCollector, writer: ArchiveWriter, runID: Int64, isolate: Bool) throws {
         if holder.isExpiring { holder.drop(polite: true) }
-        try writer.flush()
         if options.incremental && !options.fullCheck, try isUnchanged(holder, record) {
             result.unchanged = true
             result.uidValidity = record.uidValidity?.rawValue
@@ -33,7 +32,7 @@ extension Backfill {
         result.alreadyArchived = max(result.alreadyArchived, listed.count - missing.count - result.new)
         result.pending = [:]
         let tally = WriteTally()
-        defer { result.blobsNew += tally.newBlobs }
+        result.tallies.append(tally)
         var start = 0
         while start < missing.count {
             if stop.isSet { break }
@@ -52,10 +51,14 @@ extension Backfill {
                              tally: tally, isolated: size == 1)
             start = end
         }
-        try writer.flush()
-        try store.catalog.updateMailbox(record.id, uidValidity: status.uidValidity, uidNext: status.uidNext,
-                                        exists: status.exists, runID: runID)
-        try store.catalog.setHighestModSeq(record.id, status.highestModSeq)
+        // The mailbox's state is recorded only once its messages are committed (they may wait in the
+        // account's open block): a crash in between must leave the mailbox looking unfinished.
+        let catalog = store.catalog
+        try writer.afterCommit(of: ObjectIdentifier(collector)) {
+            try catalog.updateMailbox(record.id, uidValidity: status.uidValidity, uidNext: status.uidNext,
+                                      exists: status.exists, runID: runID)
+            try catalog.setHighestModSeq(record.id, status.highestModSeq)
+        }
     }
 
     /// STATUS says nothing changed since the last run and nothing is pending: one round trip, no EXAMINE.

@@ -53,8 +53,13 @@ extension Backfill {
     func archiveWithRetries(_ record: MailboxRecord, _ result: inout MailboxReport, _ context: inout AccountContext) throws -> Bool {
         var state = RetryState()
         let holder = context.holder
+        var retrying = false
         while true {
             do {
+                // A retry lists what is archived: first commit what the last attempt fetched (it may
+                // still wait in the account's open block), so it is not fetched twice.
+                if retrying { try context.writer.flush() }
+                retrying = true
                 try archiveMailbox(holder, record, &result, collector: context.collector, writer: context.writer,
                                    runID: context.runID, isolate: state.isolate)
                 result.error = nil

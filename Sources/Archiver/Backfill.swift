@@ -65,7 +65,8 @@ public final class Backfill: @unchecked Sendable {
         let started = Date()
         let runID = try store.catalog.beginRun(kind: report.kind, started: report.started)
         report.runID = runID
-        let writer = ArchiveWriter(packs: store.packs, catalog: store.catalog, runID: runID)
+        let writer = ArchiveWriter(packs: store.packs, catalog: store.catalog, runID: runID, spoolDirectory: store.spillDirectory,
+                                   compression: store.compression)
         var threads: [Thread] = []
         let group = DispatchGroup()
         for job in jobs {
@@ -88,6 +89,10 @@ public final class Backfill: @unchecked Sendable {
         }
         group.wait()
         try writer.close()
+        for i in report.mailboxes.indices {
+            report.mailboxes[i].blobsNew += report.mailboxes[i].tallies.reduce(0) { $0 + $1.newBlobs }
+            report.mailboxes[i].tallies = []
+        }
         store.compression.finishRun(train: !stop.byUser)
         report.seconds = Date().timeIntervalSince(started)
         report.interrupted = stop.byUser

@@ -61,8 +61,10 @@ final class BodyCollector: BodySink {
 
     /// Chooses the dictionary for a message of `size` bytes and whether to sample it.
     private func prepare(size: Int) {
+        // Small messages go raw into the account's block; the writer compresses the block as a whole.
+        if size <= BlockLayout.memberLimit { encoder.keepRaw(size: size) }
         guard let compression else { return }
-        encoder.use(compression.dictionary(forMessageOf: size))
+        if size > BlockLayout.memberLimit { encoder.use(compression.dictionary(forMessageOf: size)) }
         sampling = compression.trainer?.wantsSample(size: size) ?? false
     }
 

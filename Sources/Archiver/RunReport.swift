@@ -39,6 +39,9 @@ public struct MailboxReport: Sendable, Codable {
     public var permissionDenied = false
     /// A plain-words observation, e.g. that a folder holds no fetchable mail (case B15).
     public var note: String?
+    /// The writer's counts for this mailbox's batches; final once the run's writer is closed, when
+    /// they are added to `blobsNew` (the writer decides what is new after the mailbox is done).
+    var tallies: [WriteTally] = []
 
     enum CodingKeys: String, CodingKey {
         case source, account, mailbox, listed, new, pending, error, seconds

@@ -20,8 +20,11 @@ public final class StoreCompression: @unchecked Sendable {
         public var dictionaryThreshold = 64 << 10
         /// Train a new dictionary when the packs have grown this many times since the newest one.
         public var retrainGrowth: UInt64 = 10
-        /// Whether to train dictionaries at all.
-        public var training = true
+        /// Whether to train dictionaries at all. Off by default since messages go into blocks
+        /// (`BlockCompressor`): an 8 MiB block gains under 1 % from a dictionary (measured on Enron),
+        /// while training costs two 256 KiB files and about 25 MB of peak memory in a cold backfill.
+        /// Stores that have dictionaries keep using (and reading) them.
+        public var training = false
         /// Sampling and training.
         public var trainer = DictionaryTrainer.Settings()
 

@@ -79,7 +79,9 @@ extension Catalog {
 
     /// Distinct pack IDs the blob rows name, sorted.
     public func packsInIndex() throws -> [String] {
-        try wrap { try db.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT pack FROM blobs ORDER BY pack") } }
+        try wrap { try db.read { db in try String.fetchAll(db, sql: """
+            SELECT p.name FROM packs p WHERE EXISTS (SELECT 1 FROM entries e WHERE e.pack = p.id) ORDER BY p.name
+            """) } }
     }
 
     /// The blob rows of one pack, by offset.
@@ -87,11 +89,14 @@ extension Catalog {
         try wrap {
             try db.read { db in
                 try Row.fetchAll(db, sql: """
-                    SELECT id, offset, stored_length, raw_length, dictionary FROM blobs WHERE pack = ? ORDER BY offset
+                    SELECT b.id, e.offset, e.stored_length, b.raw_length, e.dictionary, b.member
+                    FROM blob_index b JOIN entries e ON e.id = b.entry
+                    WHERE e.pack = (SELECT id FROM packs WHERE name = ?) ORDER BY e.offset, b.member
                     """, arguments: [pack]).compactMap { row in
                     BlobID(bytes: Array(row[0] as Data)).map {
                         BlobRow(id: $0, pack: pack, offset: UInt64(row[1] as Int64), storedLength: UInt64(row[2] as Int64),
-                                rawLength: UInt64(row[3] as Int64), dictionary: UInt32(row[4] as Int64))
+                                rawLength: UInt64(row[3] as Int64), dictionary: UInt32(row[4] as Int64),
+                                member: (row[5] as Int64?).map { UInt64($0) })
                     }
                 }
             }

@@ -46,25 +46,27 @@ extension Catalog {
     public func blobsWithoutHeadersCount() throws -> Int {
         try wrap {
             try db.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM headers h WHERE h.blob = b.id)") ?? 0
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blob_index b WHERE NOT EXISTS (SELECT 1 FROM headers h WHERE h.blob = b.id)") ?? 0
             }
         }
     }
 
-    /// Up to `limit` blobs without a header row, in pack order, after the position (pack, offset) `after`.
-    public func blobsWithoutHeaders(after: (pack: String, offset: UInt64)?, limit: Int) throws -> [BlobRow] {
+    /// Up to `limit` blobs without a header row, in pack order, after the position (pack, offset,
+    /// member offset, −1 for none) `after`.
+    public func blobsWithoutHeaders(after: (pack: String, offset: UInt64, member: Int64)?, limit: Int) throws -> [BlobRow] {
         try wrap {
             try db.read { db in
-                let start = after ?? ("", 0)
+                let start = after ?? ("", 0, -1)
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT b.id, b.pack, b.offset, b.stored_length, b.raw_length, b.dictionary FROM blobs b
-                    WHERE (b.pack, b.offset) > (?, ?) AND NOT EXISTS (SELECT 1 FROM headers h WHERE h.blob = b.id)
-                    ORDER BY b.pack, b.offset LIMIT ?
-                    """, arguments: [start.pack, Int64(start.offset), limit])
+                    SELECT b.id, b.pack, b.offset, b.stored_length, b.raw_length, b.dictionary, b.member FROM blobs b
+                    WHERE (b.pack, b.offset, COALESCE(b.member, -1)) > (?, ?, ?) AND NOT EXISTS (SELECT 1 FROM headers h WHERE h.blob = b.id)
+                    ORDER BY b.pack, b.offset, COALESCE(b.member, -1) LIMIT ?
+                    """, arguments: [start.pack, Int64(start.offset), start.member, limit])
                 return rows.compactMap { row in
                     BlobID(bytes: Array(row[0] as Data)).map {
                         BlobRow(id: $0, pack: row[1], offset: UInt64(row[2] as Int64), storedLength: UInt64(row[3] as Int64),
-                                rawLength: UInt64(row[4] as Int64), dictionary: UInt32(row[5] as Int64))
+                                rawLength: UInt64(row[4] as Int64), dictionary: UInt32(row[5] as Int64),
+                                member: (row[6] as Int64?).map { UInt64($0) })
                     }
                 }
             }

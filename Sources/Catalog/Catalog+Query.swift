@@ -21,7 +21,7 @@ extension Catalog {
                 let rows = try Row.fetchCursor(db, sql: """
                     SELECT a.source, a.name, mb.wire_name, m.uidvalidity, m.uid, m.blob, m.size, m.internaldate, m.flags,
                            h.id, h.message_id, h.date, h.from_text, h.to_text, h.cc_text, h.bcc_text, h.subject,
-                           b.pack, b.offset, b.stored_length, b.raw_length, b.dictionary
+                           b.pack, b.offset, b.stored_length, b.raw_length, b.dictionary, b.member
                     FROM messages m JOIN mailboxes mb ON mb.id = m.mailbox_id JOIN accounts a ON a.id = mb.account_id
                     LEFT JOIN headers h ON h.blob = m.blob LEFT JOIN blobs b ON b.id = m.blob
                     \(whereSQL) ORDER BY a.source, a.name, mb.wire_name, m.uidvalidity, m.uid
@@ -37,7 +37,8 @@ extension Catalog {
                         : IndexedHeaders(messageID: row[10], date: row[11], from: row[12], to: row[13], cc: row[14], bcc: row[15], subject: row[16])
                     let location = (row[17] as String?).map {
                         BlobRow(id: message.blob, pack: $0, offset: UInt64(row[18] as Int64), storedLength: UInt64(row[19] as Int64),
-                                rawLength: UInt64(row[20] as Int64), dictionary: UInt32(row[21] as Int64))
+                                rawLength: UInt64(row[20] as Int64), dictionary: UInt32(row[21] as Int64),
+                                member: (row[22] as Int64?).map { UInt64($0) })
                     }
                     try body(message, headers, location)
                 }

@@ -20,7 +20,7 @@ extension Catalog {
     public func blob(_ id: BlobID) throws -> BlobRow? {
         try wrap {
             try db.read { db in
-                try Row.fetchOne(db, sql: "SELECT pack, offset, stored_length, raw_length, dictionary FROM blobs WHERE id = ?",
+                try Row.fetchOne(db, sql: "SELECT pack, offset, stored_length, raw_length, dictionary, member FROM blobs WHERE id = ?",
                                  arguments: [Data(id.bytes)]).map { Self.blobRow(id: id, $0) }
             }
         }
@@ -31,7 +31,7 @@ extension Catalog {
         guard !ids.isEmpty else { return [] }
         return try wrap {
             try db.read { db in
-                let stmt = try db.cachedStatement(sql: "SELECT 1 FROM blobs WHERE id = ?")
+                let stmt = try db.cachedStatement(sql: "SELECT 1 FROM blob_index WHERE id = ?")
                 var out = Set<BlobID>()
                 for id in ids where try Bool.fetchOne(stmt, arguments: [Data(id.bytes)]) != nil { out.insert(id) }
                 return out
@@ -44,13 +44,14 @@ extension Catalog {
         try wrap {
             try db.read { db in
                 let rows = try Row.fetchCursor(db, sql: """
-                    SELECT id, pack, offset, stored_length, raw_length, dictionary FROM blobs ORDER BY pack, offset
+                    SELECT id, pack, offset, stored_length, raw_length, dictionary, member FROM blobs ORDER BY pack, offset, member
                     """)
                 while let row = try rows.next() {
                     let data: Data = row[0]
                     guard let id = BlobID(bytes: Array(data)) else { continue }
                     try body(BlobRow(id: id, pack: row[1], offset: UInt64(row[2] as Int64), storedLength: UInt64(row[3] as Int64),
-                                     rawLength: UInt64(row[4] as Int64), dictionary: UInt32(row[5] as Int64)))
+                                     rawLength: UInt64(row[4] as Int64), dictionary: UInt32(row[5] as Int64),
+                                     member: (row[6] as Int64?).map { UInt64($0) }))
                 }
             }
         }
@@ -77,7 +78,7 @@ extension Catalog {
     public func messagesWithoutBlob() throws -> [ListedMessage] {
         let ids = try wrap {
             try db.read { db in
-                try Data.fetchAll(db, sql: "SELECT DISTINCT m.blob FROM messages m LEFT JOIN blobs b ON b.id = m.blob WHERE b.id IS NULL")
+                try Data.fetchAll(db, sql: "SELECT DISTINCT m.blob FROM messages m LEFT JOIN blob_index b ON b.id = m.blob WHERE b.id IS NULL")
             }
         }
         return try ids.compactMap { BlobID(bytes: Array($0)) }.flatMap { try messages(referencing: $0) }
@@ -89,8 +90,8 @@ extension Catalog {
             try db.read { db in
                 let row = try Row.fetchOne(db, sql: """
                     SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM mailboxes), (SELECT COUNT(*) FROM messages),
-                           (SELECT COALESCE(SUM(size), 0) FROM messages), (SELECT COUNT(*) FROM blobs),
-                           (SELECT COALESCE(SUM(raw_length), 0) FROM blobs), (SELECT COALESCE(SUM(stored_length), 0) FROM blobs)
+                           (SELECT COALESCE(SUM(size), 0) FROM messages), (SELECT COUNT(*) FROM blob_index),
+                           (SELECT COALESCE(SUM(raw_length), 0) FROM blob_index), (SELECT COALESCE(SUM(stored_length), 0) FROM entries)
                     """)!
                 return CatalogTotals(accounts: row[0], mailboxes: row[1], messages: row[2], messageBytes: row[3],
                                      blobs: row[4], blobRawBytes: row[5], blobStoredBytes: row[6])
@@ -100,7 +101,7 @@ extension Catalog {
 
     static func blobRow(id: BlobID, _ row: Row) -> BlobRow {
         BlobRow(id: id, pack: row[0], offset: UInt64(row[1] as Int64), storedLength: UInt64(row[2] as Int64),
-                rawLength: UInt64(row[3] as Int64), dictionary: UInt32(row[4] as Int64))
+                rawLength: UInt64(row[3] as Int64), dictionary: UInt32(row[4] as Int64), member: (row[5] as Int64?).map { UInt64($0) })
     }
 }
 

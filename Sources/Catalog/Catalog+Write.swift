@@ -55,13 +55,7 @@ extension Catalog {
         guard !blobs.isEmpty || !messages.isEmpty || !pending.isEmpty else { return }
         try wrap {
             try db.write { db in
-                let insertBlob = try db.cachedStatement(sql: """
-                    INSERT OR IGNORE INTO blobs (id, pack, offset, stored_length, raw_length, dictionary) VALUES (?, ?, ?, ?, ?, ?)
-                    """)
-                for b in blobs {
-                    try insertBlob.execute(arguments: [Data(b.id.bytes), b.pack, Int64(b.offset), Int64(b.storedLength),
-                                                       Int64(b.rawLength), Int64(b.dictionary)])
-                }
+                try Self.insertBlobs(db, blobs)
                 let insertMessage = try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO messages (mailbox_id, uidvalidity, uid, blob, size, server_size, internaldate, flags, run_id)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -75,6 +69,36 @@ extension Catalog {
                 }
                 try Self.insertPending(db, pending)
             }
+        }
+    }
+
+    /// Inserts blob rows (ignoring blobs already present), with their pack and entry rows.
+    static func insertBlobs(_ db: Database, _ blobs: [BlobRow]) throws {
+        guard !blobs.isEmpty else { return }
+        let insertPack = try db.cachedStatement(sql: "INSERT OR IGNORE INTO packs (name) VALUES (?)")
+        let findPack = try db.cachedStatement(sql: "SELECT id FROM packs WHERE name = ?")
+        let insertEntry = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO entries (pack, offset, stored_length, dictionary, compression) VALUES (?, ?, ?, ?, ?)
+            """)
+        let findEntry = try db.cachedStatement(sql: "SELECT id FROM entries WHERE pack = ? AND offset = ?")
+        let insertBlob = try db.cachedStatement(sql: "INSERT OR IGNORE INTO blob_index (id, entry, member, raw_length) VALUES (?, ?, ?, ?)")
+        var packIDs: [String: Int64] = [:]
+        var entryIDs: [String: Int64] = [:]
+        for b in blobs {
+            let pack: Int64
+            if let known = packIDs[b.pack] { pack = known } else {
+                try insertPack.execute(arguments: [b.pack])
+                pack = try Int64.fetchOne(findPack, arguments: [b.pack])!
+                packIDs[b.pack] = pack
+            }
+            let key = "\(b.pack)@\(b.offset)"
+            let entry: Int64
+            if let known = entryIDs[key] { entry = known } else {
+                try insertEntry.execute(arguments: [pack, Int64(b.offset), Int64(b.storedLength), Int64(b.dictionary), Int64(b.compression)])
+                entry = try Int64.fetchOne(findEntry, arguments: [pack, Int64(b.offset)])!
+                entryIDs[key] = entry
+            }
+            try insertBlob.execute(arguments: [Data(b.id.bytes), entry, b.member.map { Int64($0) }, Int64(b.rawLength)])
         }
     }
 

@@ -43,6 +43,9 @@ public final class Catalog: Sendable {
         m.registerMigration("v4-chain") { db in
             try db.execute(sql: Schema.v4Chain)
         }
+        m.registerMigration("v5-entries") { db in
+            try db.execute(sql: Schema.v5Entries)
+        }
         return m
     }
 }

@@ -39,15 +39,22 @@ public struct BlobRow: Sendable, Hashable {
     public let storedLength: UInt64
     public let rawLength: UInt64
     public let dictionary: UInt32
+    /// For a blob inside a block entry, its byte offset in the block's content; nil when the entry holds this blob alone.
+    public let member: UInt64?
 
-    public init(id: BlobID, pack: String, offset: UInt64, storedLength: UInt64, rawLength: UInt64, dictionary: UInt32) {
+    public init(id: BlobID, pack: String, offset: UInt64, storedLength: UInt64, rawLength: UInt64, dictionary: UInt32,
+                member: UInt64? = nil) {
         self.id = id
         self.pack = pack
         self.offset = offset
         self.storedLength = storedLength
         self.rawLength = rawLength
         self.dictionary = dictionary
+        self.member = member
     }
+
+    /// The pack entry's compression kind: 2 (a block) for a member, 1 otherwise.
+    public var compression: UInt8 { member == nil ? 1 : 2 }
 }
 
 /// One archived message: (mailbox, UIDVALIDITY, UID) → blob.

@@ -81,3 +81,49 @@ extension Schema {
     ALTER TABLE mailboxes ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
     """
 }
+
+extension Schema {
+    /// A smaller index for block entries (docs/store-format.md, "The index").
+    ///
+    /// A blob's location is split into the pack entry that holds it (`entries`: one row per entry,
+    /// a block's row shared by all its members) and the blob's place in it (`blob_index`: `member`
+    /// is the byte offset inside a block's content, NULL for an entry that holds one blob). Pack IDs
+    /// are stored once (`packs`) and referred to by integer. `blobs` stays as a view with the old
+    /// columns plus `compression` and `member`. The `blobs_pack` and `messages_blob` indexes are
+    /// dropped: together they were over half of the index, and what used them (verify, `ls --blob`)
+    /// reads the whole table anyway.
+    static let v5Entries = """
+    CREATE TABLE packs (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE entries (
+        id INTEGER PRIMARY KEY,
+        pack INTEGER NOT NULL REFERENCES packs(id),
+        offset INTEGER NOT NULL,
+        stored_length INTEGER NOT NULL,
+        dictionary INTEGER NOT NULL,
+        compression INTEGER NOT NULL,
+        UNIQUE (pack, offset)
+    );
+    CREATE TABLE blob_index (
+        id BLOB PRIMARY KEY,
+        entry INTEGER NOT NULL REFERENCES entries(id),
+        member INTEGER,
+        raw_length INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO packs (name) SELECT DISTINCT pack FROM blobs ORDER BY pack;
+    INSERT INTO entries (pack, offset, stored_length, dictionary, compression)
+        SELECT p.id, b.offset, b.stored_length, b.dictionary, 1 FROM blobs b JOIN packs p ON p.name = b.pack
+        ORDER BY b.pack, b.offset;
+    INSERT INTO blob_index (id, entry, member, raw_length)
+        SELECT b.id, e.id, NULL, b.raw_length FROM blobs b JOIN packs p ON p.name = b.pack
+        JOIN entries e ON e.pack = p.id AND e.offset = b.offset;
+    DROP INDEX blobs_pack;
+    DROP TABLE blobs;
+    DROP INDEX messages_blob;
+    CREATE VIEW blobs (id, pack, offset, stored_length, raw_length, dictionary, compression, member) AS
+        SELECT b.id, p.name, e.offset, e.stored_length, b.raw_length, e.dictionary, e.compression, b.member
+        FROM blob_index b JOIN entries e ON e.id = b.entry JOIN packs p ON p.id = e.pack;
+    """
+}

@@ -86,6 +86,6 @@ extension BlobLocation {
     /// The pack location of an index row.
     init(_ row: BlobRow) {
         self.init(pack: PackID(hex: row.pack)!, offset: row.offset, storedLength: row.storedLength,
-                  rawLength: row.rawLength, dictionary: row.dictionary)
+                  rawLength: row.rawLength, dictionary: row.dictionary, compression: row.compression, member: row.member)
     }
 }

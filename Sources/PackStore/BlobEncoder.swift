@@ -49,6 +49,8 @@ public final class BlobEncoder {
     public private(set) var dictionary: CompressionDictionary?
     /// Whether the zstd context references `dictionary` now (not while a message streams).
     private var dictionaryActive = false
+    /// Whether the current message is kept raw (hashed, not compressed) for a block.
+    private var keepingRaw = false
 
     /// Creates an encoder.
     ///
@@ -78,6 +80,21 @@ public final class BlobEncoder {
     /// - Throws: `.compressionFailed`, or `.io` when the spill file cannot be written.
     public func update(_ bytes: UnsafeRawBufferPointer) throws {
         guard !bytes.isEmpty else { return }
+        if keepingRaw {
+            if memory.count + bytes.count <= BlockLayout.memberLimit {
+                rawLength += UInt64(bytes.count)
+                hasher.update(bytes)
+                memory.append(contentsOf: bytes)
+                return
+            }
+            // Longer than announced: compress it alone after all.
+            keepingRaw = false
+            let held = memory
+            memory = []
+            hasher.reset()
+            rawLength = 0
+            try held.withUnsafeBytes { try update($0) }
+        }
         rawLength += UInt64(bytes.count)
         hasher.update(bytes)
         if !streaming {
@@ -108,6 +125,12 @@ public final class BlobEncoder {
     /// - Returns: the blob; its payload is `.file` when the compressed size passed `spillThreshold`.
     /// - Throws: `.compressionFailed` or `.io`; the partial message is dropped either way.
     public func finish() throws -> EncodedBlob {
+        if keepingRaw {
+            let blob = EncodedBlob(id: hasher.finish(), rawLength: rawLength, payload: .raw(memory))
+            memory = []
+            reset()
+            return blob
+        }
         do {
             if streaming {
                 try compress(UnsafeRawBufferPointer(start: nil, count: 0), end: true)
@@ -139,6 +162,17 @@ public final class BlobEncoder {
         return try finish()
     }
 
+    /// Keeps the next message raw (hashed but not compressed) for a ``BlockBuilder``; its blob's
+    /// payload is then `.raw`. Call between messages, before the first byte, for a message of at most
+    /// ``BlockLayout/memberLimit`` bytes; one that turns out longer is compressed alone after all.
+    ///
+    /// - Parameter size: the message's announced length, reserved up front so its bytes are copied once.
+    public func keepRaw(size: Int) {
+        precondition(rawLength == 0 && !streaming, "BlobEncoder.keepRaw(size:) called in the middle of a message")
+        keepingRaw = true
+        memory.reserveCapacity(min(size, BlockLayout.memberLimit))
+    }
+
     /// Compresses the following messages with `dictionary`, or without one when nil.
     ///
     /// Call between messages, before the first byte of one. A message that grows past
@@ -161,7 +195,8 @@ public final class BlobEncoder {
     /// Lets a caller take a dictionary training sample without copying every message.
     /// The buffer is valid only during the call.
     public func withHeldMessage<T>(_ body: (UnsafeRawBufferPointer?) throws -> T) rethrows -> T {
-        try body(streaming ? nil : UnsafeRawBufferPointer(rebasing: input[..<inputCount]))
+        if keepingRaw { return try memory.withUnsafeBytes { try body($0) } }
+        return try body(streaming ? nil : UnsafeRawBufferPointer(rebasing: input[..<inputCount]))
     }
 
     /// Abandons the current message (deleting a partial spill file) and keeps the contexts for the next.
@@ -173,6 +208,7 @@ public final class BlobEncoder {
             dictionaryActive = true
         }
         hasher.reset()
+        keepingRaw = false
         inputCount = 0
         streaming = false
         rawLength = 0

@@ -14,21 +14,37 @@ public struct BlobLocation: Hashable, Sendable, CustomStringConvertible {
     public var rawLength: UInt64
     /// The zstd dictionary the payload was compressed with; 0 means none.
     public var dictionary: UInt32
+    /// The entry's compression kind: 1 = one zstd frame holding one blob, 2 = one zstd frame holding a
+    /// block of several blobs (docs/store-format.md, "Block entries").
+    public var compression: UInt8
+    /// For one blob inside a block entry: the byte offset of the blob in the block's decompressed
+    /// content (its length is `rawLength`). Nil for a location that names a whole entry.
+    public var member: UInt64?
 
     /// Creates a location from its parts.
-    public init(pack: PackID, offset: UInt64, storedLength: UInt64, rawLength: UInt64, dictionary: UInt32 = 0) {
+    public init(pack: PackID, offset: UInt64, storedLength: UInt64, rawLength: UInt64, dictionary: UInt32 = 0,
+                compression: UInt8 = 1, member: UInt64? = nil) {
         self.pack = pack
         self.offset = offset
         self.storedLength = storedLength
         self.rawLength = rawLength
         self.dictionary = dictionary
+        self.compression = compression
+        self.member = member
+    }
+
+    /// The location of the blob at `member` (`length` bytes) inside the block entry at this location.
+    public func member(at member: UInt64, length: UInt64) -> BlobLocation {
+        BlobLocation(pack: pack, offset: offset, storedLength: storedLength, rawLength: length,
+                     dictionary: dictionary, compression: compression, member: member)
     }
 
     /// Offset of the first byte after this entry (header plus payload).
     public var endOffset: UInt64 { offset + UInt64(EntryHeader.size) + storedLength }
 
     public var description: String {
-        "\(pack)@\(offset)+\(storedLength) (raw \(rawLength)\(dictionary == 0 ? "" : ", dict \(dictionary)"))"
+        let inBlock = member.map { ", block member at \($0)" } ?? ""
+        return "\(pack)@\(offset)+\(storedLength) (raw \(rawLength)\(dictionary == 0 ? "" : ", dict \(dictionary)")\(inBlock))"
     }
 }
 

@@ -13,6 +13,8 @@ public struct EncodedBlob: Sendable {
         case memory([UInt8])
         /// The zstd frame in a spill file of `length` bytes.
         case file(URL, length: UInt64)
+        /// The raw (uncompressed) message, to be added to a block (``BlockBuilder``); never appended alone.
+        case raw([UInt8])
     }
 
     /// SHA-256 of the raw message bytes.
@@ -23,13 +25,17 @@ public struct EncodedBlob: Sendable {
     public let payload: Payload
     /// The ID of the store's zstd dictionary the payload was compressed with; 0 means none.
     public let dictionary: UInt32
+    /// The entry's compression kind: 1 for one message, 2 for a block (``BlockCompressor``).
+    public let compression: UInt8
 
-    /// Creates a blob from parts; `payload` must be one zstd frame of exactly `rawLength` bytes of content.
-    public init(id: BlobID, rawLength: UInt64, payload: Payload, dictionary: UInt32 = 0) {
+    /// Creates a blob from parts; `payload` must be one zstd frame of exactly `rawLength` bytes of content
+    /// (or the raw bytes themselves for `.raw`).
+    public init(id: BlobID, rawLength: UInt64, payload: Payload, dictionary: UInt32 = 0, compression: UInt8 = 1) {
         self.id = id
         self.rawLength = rawLength
         self.payload = payload
         self.dictionary = dictionary
+        self.compression = compression
     }
 
     /// Length of the compressed payload in bytes.
@@ -37,6 +43,7 @@ public struct EncodedBlob: Sendable {
         switch payload {
         case .memory(let bytes): return UInt64(bytes.count)
         case .file(_, let length): return length
+        case .raw(let bytes): return UInt64(bytes.count)
         }
     }
 

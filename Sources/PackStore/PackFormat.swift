@@ -15,6 +15,8 @@ enum PackFormat {
     static let endMagic: [UInt8] = Array("COFFSEAL".utf8)
     /// Compression kind of a payload that is one zstd frame.
     static let compressionZstd: UInt8 = 1
+    /// Compression kind of a payload that is one zstd frame holding a block of several blobs.
+    static let compressionBlock: UInt8 = 2
 }
 
 /// Appends little-endian fields to a byte array.

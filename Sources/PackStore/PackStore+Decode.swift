@@ -17,7 +17,7 @@ extension PackStore {
                        into destination: UnsafeMutableRawBufferPointer?,
                        sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         let pack = file.pack!
-        guard header.compression == PackFormat.compressionZstd else {
+        guard header.compression == PackFormat.compressionZstd || header.compression == PackFormat.compressionBlock else {
             throw PackStoreError.unsupportedEntry(pack, offset: offset, reason: "compression kind \(header.compression)")
         }
         let dictionary = try dictionary(for: header, pack: pack, offset: offset)

@@ -45,7 +45,8 @@ extension PackStore {
                 return scan
             }
             let location = BlobLocation(pack: pack, offset: offset, storedLength: header.storedLength,
-                                        rawLength: header.rawLength, dictionary: header.dictionary)
+                                        rawLength: header.rawLength, dictionary: header.dictionary,
+                                        compression: header.compression)
             if checkPayloads, try !payloadMatches(file, header: header, at: offset) {
                 scan.stop = .badPayload(offset)
                 return scan

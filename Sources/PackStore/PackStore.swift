@@ -37,6 +37,8 @@ public final class PackStore: @unchecked Sendable {
     private let writeLock: StoreLock?
     /// Dictionaries loaded so far (see `PackStore+Dictionaries.swift`).
     let dictionaries = DictionaryShelf()
+    /// Recently decoded block contents.
+    let blockCache = BlockCache()
 
     /// Opens a packs directory; read-write, creates it if missing, takes its lock and recovers unsealed packs.
     ///

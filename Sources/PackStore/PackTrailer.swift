@@ -29,7 +29,7 @@ struct PackTrailer: Equatable {
             w.append(l.offset)
             w.append(l.rawLength)
             w.append(l.storedLength)
-            w.append(PackFormat.compressionZstd)
+            w.append(l.compression)
             w.zeros(3)
             w.append(l.dictionary)
         }
@@ -67,10 +67,10 @@ struct PackTrailer: Equatable {
         out.reserveCapacity(count)
         for i in 0..<count {
             let r = ByteReader(bytes, at: i * rowSize)
-            guard r.u8(56) == PackFormat.compressionZstd, r.u8(57) == 0, r.u8(58) == 0, r.u8(59) == 0,
+            guard r.u8(56) != 0, r.u8(57) == 0, r.u8(58) == 0, r.u8(59) == 0,
                   let id = BlobID(bytes: r.slice(0, 32)) else { return nil }
             let location = BlobLocation(pack: pack, offset: r.u64(32), storedLength: r.u64(48),
-                                        rawLength: r.u64(40), dictionary: r.u32(60))
+                                        rawLength: r.u64(40), dictionary: r.u32(60), compression: r.u8(56))
             out.append(RecoveredEntry(id: id, location: location))
         }
         return out

@@ -50,9 +50,10 @@ public final class PackWriter {
     public func append(_ blob: EncodedBlob) throws -> BlobLocation {
         guard store.access == .readWrite else { throw PackStoreError.readOnly(path: store.directory.path) }
         if let broken { throw broken }
+        if case .raw = blob.payload { preconditionFailure("a raw blob goes into a block, not into a pack alone") }
         let pack = try open ?? startPack()
         let header = EntryHeader(id: blob.id, rawLength: blob.rawLength, storedLength: blob.storedLength,
-                                 dictionary: blob.dictionary).encoded()
+                                 compression: blob.compression, dictionary: blob.dictionary).encoded()
         let start = pack.size
         do {
             switch blob.payload {
@@ -62,13 +63,15 @@ public final class PackWriter {
                 pack.hasher.update(bytes)
             case .file(let url, let length):
                 try copySpill(url, length: length, header: header, into: pack)
+            case .raw:
+                preconditionFailure("unreachable: checked above")
             }
         } catch {
             undoAppend(pack, to: start)
             throw error
         }
         let location = BlobLocation(pack: pack.pack, offset: start, storedLength: blob.storedLength,
-                                    rawLength: blob.rawLength, dictionary: blob.dictionary)
+                                    rawLength: blob.rawLength, dictionary: blob.dictionary, compression: blob.compression)
         pack.size = location.endOffset
         pack.entries.append(RecoveredEntry(id: blob.id, location: location))
         return location

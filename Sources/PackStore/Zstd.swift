@@ -80,6 +80,17 @@ final class ZstdCompressor {
         set(ZSTD_c_hashLog, on ? 19 : 0)
     }
 
+    /// Sets the window for the following frames to 2^`log` bytes (0: the level's default).
+    func setWindowLog(_ log: Int32) {
+        set(ZSTD_c_windowLog, log)
+    }
+
+    /// Caps the chain and hash tables at 2^`log` entries each (0: the level's defaults).
+    func setTableLogs(_ log: Int32) {
+        set(ZSTD_c_chainLog, log)
+        set(ZSTD_c_hashLog, log)
+    }
+
     /// Drops any frame in progress; parameters stay.
     func resetSession() {
         ZSTD_CCtx_reset(context, ZSTD_reset_session_only)

@@ -94,7 +94,8 @@ public final class Exporter {
             summary.failed.append((m, "the index has no location for blob \(m.blob.hex); run `coffer verify`"))
             return nil
         }
-        let location = BlobLocation(pack: pack, offset: row.offset, storedLength: row.storedLength, rawLength: row.rawLength, dictionary: row.dictionary)
+        let location = BlobLocation(pack: pack, offset: row.offset, storedLength: row.storedLength, rawLength: row.rawLength, dictionary: row.dictionary,
+                                    compression: row.compression, member: row.member)
         let path = layout.filePath(m)
         do {
             let entry = options.format == .mbox ? try appendToMbox(m, location, path) : try writeFile(m, location, path, layout)

@@ -36,7 +36,7 @@ public final class HeaderIndexer: @unchecked Sendable {
         let total = try catalog.blobsWithoutHeadersCount()
         guard total > 0 else { return 0 }
         var done = 0
-        var after: (pack: String, offset: UInt64)?
+        var after: (pack: String, offset: UInt64, member: Int64)?
         while !shouldStop() {
             let rows = try catalog.blobsWithoutHeaders(after: after, limit: Self.batch)
             guard let last = rows.last else { break }
@@ -46,7 +46,7 @@ public final class HeaderIndexer: @unchecked Sendable {
             }
             try catalog.insertHeaders(records.values)
             done += rows.count
-            after = (last.pack, last.offset)
+            after = (last.pack, last.offset, last.member.map { Int64($0) } ?? -1)
             progress(done, total)
         }
         return done
@@ -75,7 +75,8 @@ public final class HeaderIndexer: @unchecked Sendable {
     func firstBytes(_ row: BlobRow) -> [UInt8]? {
         guard let pack = PackID(hex: row.pack) else { return nil }
         let location = BlobLocation(pack: pack, offset: row.offset, storedLength: row.storedLength,
-                                    rawLength: row.rawLength, dictionary: row.dictionary)
+                                    rawLength: row.rawLength, dictionary: row.dictionary,
+                                    compression: row.compression, member: row.member)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(min(row.rawLength, UInt64(Self.window))))
         do {

@@ -50,6 +50,16 @@ struct IndexCheck {
                     : finding(row, "wrong-location", "The index points at offset \(row.offset) of the pack, which is not the start of an entry: the index or the pack was altered. Restore index.sqlite or the pack from a backup copy."))
                 continue
             }
+            if row.member != nil {
+                // A blob inside a block: the entry must be that block (its members are checked by `--read-data`).
+                if entry.location.compression == 2, entry.location.storedLength == row.storedLength,
+                   entry.location.dictionary == row.dictionary {
+                    referenced.insert(row.offset)
+                } else {
+                    findings.append(try finding(row, "wrong-location", "The index points into a block at offset \(row.offset), but the entry there is not that block: the index or the pack was altered. Restore index.sqlite or the pack from a backup copy."))
+                }
+                continue
+            }
             if entry.id == row.id { referenced.insert(row.offset) }
             if entry.id != row.id {
                 findings.append(try finding(row, "wrong-location", "The index points at offset \(row.offset), which holds blob \(entry.id.hex) instead of this one: the index or the pack was altered. Restore index.sqlite or the pack from a backup copy."))
@@ -84,7 +94,8 @@ struct IndexCheck {
     /// Reads one entry header through the pack layer (stopping before any payload is decoded) and
     /// turns an error into a finding; nil when the entry is as the index says.
     func probe(_ row: BlobRow, _ pack: PackID) throws -> Finding? {
-        let location = BlobLocation(pack: pack, offset: row.offset, storedLength: row.storedLength, rawLength: row.rawLength, dictionary: row.dictionary)
+        let location = BlobLocation(pack: pack, offset: row.offset, storedLength: row.storedLength, rawLength: row.rawLength, dictionary: row.dictionary,
+                                    compression: row.compression, member: row.member)
         do {
             try packs.stream(location, expected: row.id) { _ in throw ProbeStop() }
             return nil

@@ -182,7 +182,8 @@ final class PackScan: @unchecked Sendable {
     }
 
     private func check(_ row: BlobRow, _ pack: PackID) -> Finding? {
-        let location = BlobLocation(pack: pack, offset: row.offset, storedLength: row.storedLength, rawLength: row.rawLength, dictionary: row.dictionary)
+        let location = BlobLocation(pack: pack, offset: row.offset, storedLength: row.storedLength, rawLength: row.rawLength, dictionary: row.dictionary,
+                                    compression: row.compression, member: row.member)
         let detail: String
         let kind: String
         switch packs.verifyBlob(location, id: row.id) {
