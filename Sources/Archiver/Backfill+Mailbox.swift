@@ -7,7 +7,8 @@ extension Backfill {
     /// One mailbox: (sync) STATUS and skip when unchanged; EXAMINE; list UIDs; record expunges;
     /// fetch what is not archived in batches, renewing the session before its credentials expire.
     func archiveMailbox(_ holder: SessionHolder, _ record: MailboxRecord, _ result: inout MailboxReport,
-                        collector: BodyCollector, writer: ArchiveWriter, runID: Int64, isolate: Bool) throws {
+                        collector: BodyCollector, writer: ArchiveWriter, runID: Int64, isolate: Bool,
+                        helpers: HelperSessions? = nil) throws {
         if holder.isExpiring { holder.drop(polite: true) }
         if options.incremental && !options.fullCheck, try isUnchanged(holder, record) {
             result.unchanged = true
@@ -33,24 +34,8 @@ extension Backfill {
         result.pending = [:]
         let tally = WriteTally()
         result.tallies.append(tally)
-        var start = 0
-        while start < missing.count {
-            if stop.isSet { break }
-            if holder.isExpiring { try renew(holder, record, expected: status.uidValidity) }
-            // Isolation after a framing error: one UID per command for the first few.
-            let size = isolate && start < 20 ? 1 : options.batchSize
-            let count = size == 1 ? 1 : options.batchesPerSegment
-            var batches: [[UID]] = []
-            var end = start
-            while batches.count < count && end < missing.count {
-                let next = min(end + size, missing.count)
-                batches.append(Array(missing[end..<next]))
-                end = next
-            }
-            try fetchBatches(holder, batches, record, status.uidValidity, &result, collector: collector, writer: writer,
-                             tally: tally, isolated: size == 1)
-            start = end
-        }
+        try fetchMissing(holder, missing, record, status, &result, collector: collector, writer: writer, tally: tally,
+                         isolate: isolate, helpers: helpers)
         // The mailbox's state is recorded only once its messages are committed (they may wait in the
         // account's open block): a crash in between must leave the mailbox looking unfinished.
         let catalog = store.catalog

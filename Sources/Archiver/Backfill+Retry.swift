@@ -61,7 +61,8 @@ extension Backfill {
                 if retrying { try context.writer.flush() }
                 retrying = true
                 try archiveMailbox(holder, record, &result, collector: context.collector, writer: context.writer,
-                                   runID: context.runID, isolate: state.isolate)
+                                   runID: context.runID, isolate: state.isolate,
+                                   helpers: HelperSessions(job: context.job, throttle: context.throttle, spare: spare(for: context.job)))
                 result.error = nil
                 if !state.repassed && (result.pending[PendingReason.missing.rawValue] != nil || result.pending[PendingReason.nilBody.rawValue] != nil) {
                     state.repassed = true

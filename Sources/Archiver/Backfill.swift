@@ -48,6 +48,13 @@ public final class Backfill: @unchecked Sendable {
     private var report: RunReport
     /// The first failure writing the store; it stops the run.
     private var storeError: Error?
+    /// Per source: connections no account is using (set before the fetch threads start).
+    private var spares: [String: SpareConnections] = [:]
+
+    /// The spare connections of `job`'s source.
+    func spare(for job: BackfillJob) -> SpareConnections {
+        lock.withLock { spares[job.source] } ?? SpareConnections(0)
+    }
 
     public init(store: ArchiveStore, jobs: [BackfillJob], options: BackfillOptions = .init(), stop: StopFlag,
                 progress: @escaping @Sendable (String) -> Void) {
@@ -70,7 +77,12 @@ public final class Backfill: @unchecked Sendable {
         var threads: [Thread] = []
         let group = DispatchGroup()
         for job in jobs {
+            let spare = SpareConnections(job.connections - min(job.connections, job.accounts.count))
+            lock.withLock { spares[job.source] = spare }
+        }
+        for job in jobs {
             let queue = WorkQueue(job.accounts)
+            let spare = self.spare(for: job)
             for _ in 0..<min(job.connections, job.accounts.count) {
                 group.enter()
                 let thread = Thread { [self] in
@@ -81,6 +93,8 @@ public final class Backfill: @unchecked Sendable {
                             stop.set()
                         }
                     }
+                    // No account left for this connection: a large mailbox still running may borrow it.
+                    spare.give(1)
                 }
                 thread.stackSize = 4 << 20
                 threads.append(thread)
