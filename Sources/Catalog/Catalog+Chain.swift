@@ -84,23 +84,44 @@ extension Catalog {
             """) } }
     }
 
-    /// The blob rows of one pack, by offset.
+    /// The blob rows of one pack, by offset (and member offset inside a block).
+    ///
+    /// The index keeps no per-pack index of its blobs (it would cost about 40 bytes per blob). The
+    /// first call on this `Catalog` therefore copies every blob row, sorted by pack, into a temporary
+    /// table with an index (one sort of the index, in SQLite's temporary storage, gone when the
+    /// `Catalog` closes); every call is then one range read. Rows committed later are not seen.
     public func blobs(inPack pack: String) throws -> [BlobRow] {
         try wrap {
-            try db.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT b.id, e.offset, e.stored_length, b.raw_length, e.dictionary, b.member
-                    FROM blob_index b JOIN entries e ON e.id = b.entry
-                    WHERE e.pack = (SELECT id FROM packs WHERE name = ?) ORDER BY e.offset, b.member
+            try db.writeWithoutTransaction { db in
+                try Self.sortBlobsByPack(db, fresh: false)
+                return try Row.fetchAll(db, sql: """
+                    SELECT id, offset, stored_length, raw_length, dictionary, member FROM temp.blobs_by_pack
+                    WHERE pack = ? ORDER BY offset, member
                     """, arguments: [pack]).compactMap { row in
                     BlobID(bytes: Array(row[0] as Data)).map {
                         BlobRow(id: $0, pack: pack, offset: UInt64(row[1] as Int64), storedLength: UInt64(row[2] as Int64),
                                 rawLength: UInt64(row[3] as Int64), dictionary: UInt32(row[4] as Int64),
-                                member: (row[5] as Int64?).map { UInt64($0) })
+                                member: (row[5] as Int64) < 0 ? nil : UInt64(row[5] as Int64))
                     }
                 }
             }
         }
+    }
+}
+
+extension Catalog {
+    /// Fills the temporary table `blobs_by_pack` (every blob row with its pack name, indexed by pack,
+    /// offset and member offset; NULL member as -1) unless it exists; `fresh` rebuilds it.
+    /// Call on the writer connection: temporary tables belong to one connection.
+    static func sortBlobsByPack(_ db: Database, fresh: Bool) throws {
+        if fresh { try db.execute(sql: "DROP TABLE IF EXISTS temp.blobs_by_pack") }
+        try db.execute(sql: """
+            CREATE TEMP TABLE IF NOT EXISTS blobs_by_pack AS
+                SELECT p.name AS pack, e.offset AS offset, COALESCE(b.member, -1) AS member, b.id AS id,
+                       e.stored_length AS stored_length, b.raw_length AS raw_length, e.dictionary AS dictionary
+                FROM blob_index b JOIN entries e ON e.id = b.entry JOIN packs p ON p.id = e.pack;
+            CREATE INDEX IF NOT EXISTS temp.blobs_by_pack_order ON blobs_by_pack (pack, offset, member);
+            """)
     }
 }
 

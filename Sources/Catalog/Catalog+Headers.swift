@@ -42,11 +42,13 @@ extension Catalog {
     /// The version of the extraction rules rows are written with.
     public static let headerExtractor = 1
 
-    /// How many blobs have no header row yet.
+    /// How many blobs have no header row yet. Also sorts the blob rows by pack for
+    /// ``blobsWithoutHeaders(after:limit:)`` (a temporary table, see ``blobs(inPack:)``).
     public func blobsWithoutHeadersCount() throws -> Int {
         try wrap {
-            try db.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blob_index b WHERE NOT EXISTS (SELECT 1 FROM headers h WHERE h.blob = b.id)") ?? 0
+            try db.writeWithoutTransaction { db in
+                try Self.sortBlobsByPack(db, fresh: true)
+                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blob_index b WHERE NOT EXISTS (SELECT 1 FROM headers h WHERE h.blob = b.id)") ?? 0
             }
         }
     }
@@ -55,12 +57,14 @@ extension Catalog {
     /// member offset, −1 for none) `after`.
     public func blobsWithoutHeaders(after: (pack: String, offset: UInt64, member: Int64)?, limit: Int) throws -> [BlobRow] {
         try wrap {
-            try db.read { db in
+            try db.writeWithoutTransaction { db in
+                try Self.sortBlobsByPack(db, fresh: false)
                 let start = after ?? ("", 0, -1)
                 let rows = try Row.fetchAll(db, sql: """
-                    SELECT b.id, b.pack, b.offset, b.stored_length, b.raw_length, b.dictionary, b.member FROM blobs b
-                    WHERE (b.pack, b.offset, COALESCE(b.member, -1)) > (?, ?, ?) AND NOT EXISTS (SELECT 1 FROM headers h WHERE h.blob = b.id)
-                    ORDER BY b.pack, b.offset, COALESCE(b.member, -1) LIMIT ?
+                    SELECT b.id, b.pack, b.offset, b.stored_length, b.raw_length, b.dictionary,
+                           CASE WHEN b.member < 0 THEN NULL ELSE b.member END FROM temp.blobs_by_pack b
+                    WHERE (b.pack, b.offset, b.member) > (?, ?, ?) AND NOT EXISTS (SELECT 1 FROM headers h WHERE h.blob = b.id)
+                    ORDER BY b.pack, b.offset, b.member LIMIT ?
                     """, arguments: [start.pack, Int64(start.offset), start.member, limit])
                 return rows.compactMap { row in
                     BlobID(bytes: Array(row[0] as Data)).map {
