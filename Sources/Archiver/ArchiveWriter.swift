@@ -89,7 +89,7 @@ final class ArchiveWriter: @unchecked Sendable {
     ///   - spoolDirectory: where open blocks wait (the store's `tmp/`).
     ///   - maxInFlightBytes: bytes of submitted batches not yet taken by the writer before `submit` blocks.
     init(packs: PackStore, catalog: Catalog, runID: Int64?, spoolDirectory: URL, compression: StoreCompression? = nil,
-         maxInFlightBytes: Int = 8 << 20, blockTarget: Int = BlockCompressor.defaultTarget, maxGroupAge: TimeInterval = 5) {
+         maxInFlightBytes: Int = 4 << 20, blockTarget: Int = BlockCompressor.defaultTarget, maxGroupAge: TimeInterval = 5) {
         self.spoolDirectory = spoolDirectory
         self.packs = packs
         self.catalog = catalog
@@ -291,7 +291,8 @@ final class ArchiveWriter: @unchecked Sendable {
         for group in committing {
             blobs += group.blobs
             guard !group.builder.isEmpty else { continue }
-            let (block, members) = try compressor.compress(group.builder, dictionary: compression?.currentDictionary)
+            let dictionary = compression?.dictionary(forBlockOf: group.builder.rawCount)
+            let (block, members) = try compressor.compress(group.builder, dictionary: dictionary)
             let l = try writer.append(block)
             blobs += members.map {
                 BlobRow(id: $0.id, pack: l.pack.hex, offset: l.offset, storedLength: l.storedLength, rawLength: $0.length,

@@ -20,13 +20,22 @@ public final class StoreCompression: @unchecked Sendable {
         public var dictionaryThreshold = 64 << 10
         /// Train a new dictionary when the packs have grown this many times since the newest one.
         public var retrainGrowth: UInt64 = 10
-        /// Whether to train dictionaries at all. Off by default since messages go into blocks
-        /// (`BlockCompressor`): an 8 MiB block gains under 1 % from a dictionary (measured on Enron),
-        /// while training costs two 256 KiB files and about 25 MB of peak memory in a cold backfill.
-        /// Stores that have dictionaries keep using (and reading) them.
-        public var training = false
-        /// Sampling and training.
-        public var trainer = DictionaryTrainer.Settings()
+        /// Whether to train dictionaries at all.
+        public var training = true
+        /// Sampling and training: since messages go into blocks (`BlockCompressor`), one 112 KiB
+        /// dictionary trained at the end of the first run on 4 MiB of its small messages. An 8 MiB block
+        /// gains under 1 % from a dictionary, but the small blocks of later incremental runs (tens of
+        /// messages) gain 10–12 % (Enron, level 9: 3.46 → 3.87 raw ÷ stored); training during the run
+        /// would cost about 25 MB of peak memory for nothing.
+        public var trainer: DictionaryTrainer.Settings = {
+            var t = DictionaryTrainer.Settings()
+            t.capacity = 112 << 10
+            t.stages = [4 << 20]
+            t.trainAtEndOnly = true
+            return t
+        }()
+        /// Blocks whose raw content is below this many bytes use the dictionary.
+        public var blockDictionaryLimit = 1 << 20
 
         public init() {}
     }
@@ -59,7 +68,7 @@ public final class StoreCompression: @unchecked Sendable {
         if loaded != nil {
             // Retraining: the store's dictionary serves meanwhile; only a full last-stage sample can beat it.
             trainerSettings.stages = Array(trainerSettings.stages.suffix(1))
-            trainerSettings.minimumSampleBytes = Int.max
+            trainerSettings.minimumSampleBytes = trainerSettings.stages.last ?? Int.max
         }
         trainer = settings.training && stale ? DictionaryTrainer(store: packs, settings: trainerSettings) : nil
     }
@@ -75,6 +84,12 @@ public final class StoreCompression: @unchecked Sendable {
 
     /// The dictionary small messages use now: a freshly trained one, else the store's newest.
     public var currentDictionary: CompressionDictionary? { trainer?.dictionary ?? loaded }
+
+    /// The dictionary for a block of `rawBytes` bytes: the current one for a small block, none for a
+    /// large one (it gains under 1 % there, and its level-9 tables would cost memory).
+    public func dictionary(forBlockOf rawBytes: Int) -> CompressionDictionary? {
+        rawBytes < settings.blockDictionaryLimit ? currentDictionary : nil
+    }
 
     /// Ends the run's sampling: trains on a short sample if the run never filled one (unless `train`
     /// is false, for instance after Ctrl-C) and waits for a training in progress.

@@ -36,6 +36,9 @@ public final class DictionaryTrainer: @unchecked Sendable {
         public var minimumSampleBytes = 1 << 20
         /// The compression level the dictionaries are tuned for.
         public var level: Int32 = 3
+        /// Gather up to the last stage but train only in ``DictionaryTrainer/finish(train:)`` (at the
+        /// end of a run, when the fetch buffers are gone), never in the background during it.
+        public var trainAtEndOnly = false
 
         public init() {}
     }
@@ -96,6 +99,10 @@ public final class DictionaryTrainer: @unchecked Sendable {
             if samples.isEmpty { samples.reserveCapacity(settings.stages[0] + settings.largestSample) }
             samples.append(contentsOf: message)
             sizes.append(message.count)
+            if settings.trainAtEndOnly {
+                if samples.count >= settings.stages.last! { collecting = false }
+                return false
+            }
             return !training && advanceStage()
         }
         if start {
