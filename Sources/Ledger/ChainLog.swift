@@ -103,8 +103,25 @@ public struct ChainLog: Sendable {
         return out
     }
 
-    /// One row as a line of a rows file.
+    /// One row as a line of a rows file: the JSON array `[source, account, mailbox, uidvalidity, uid, blob]`.
+    ///
+    /// Strings of printable ASCII without `"` or `\` (nearly every row: mailbox names are modified
+    /// UTF-7) are written directly, byte for byte as `JSONSerialization` writes them; any other row goes
+    /// through `JSONSerialization`, which took a tenth of a backfill's CPU when used for every row.
     static func rowLine(_ row: ChainRow) -> [UInt8] {
+        func plain(_ s: String) -> Bool { s.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C } }
+        if plain(row.source), plain(row.account), plain(row.mailboxWire) {
+            var line: [UInt8] = []
+            line.reserveCapacity(row.source.utf8.count + row.account.utf8.count + row.mailboxWire.utf8.count + 100)
+            for s in [row.source, row.account, row.mailboxWire] {
+                line.append(line.isEmpty ? 0x5B : 0x2C)
+                line.append(0x22)
+                line += s.utf8
+                line.append(0x22)
+            }
+            line += ",\(row.uidValidity),\(row.uid),\"\(row.blob.hex)\"]\n".utf8
+            return line
+        }
         let array: [Any] = [row.source, row.account, row.mailboxWire, Int(row.uidValidity), Int(row.uid), row.blob.hex]
         let data = try! JSONSerialization.data(withJSONObject: array, options: [.withoutEscapingSlashes])
         return Array(data) + [0x0A]
