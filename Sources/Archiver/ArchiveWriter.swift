@@ -26,7 +26,8 @@ final class WriteTally: @unchecked Sendable {
 
 /// The one writer of packs and index rows, on a thread of its own.
 ///
-/// Fetch threads `submit` batches and go on fetching. Each account is a *stream* (``StreamKey``):
+/// Fetch threads `submit` batches and go on fetching. Each account on a connection (and each part
+/// of a split mailbox) is a *stream* (``StreamKey``, the identity of its ``BodyCollector``):
 /// its small messages (raw, see ``BodyCollector``) are gathered into one open block per stream
 /// (``BlockBuilder``), large ones are appended at once as entries of their own. A stream's *group*
 /// (its block, the index rows of its messages, their pending states and the actions queued behind
@@ -37,7 +38,7 @@ final class WriteTally: @unchecked Sendable {
 /// messages. Memory is bounded: `submit` blocks while more than `maxInFlightBytes` wait (backpressure).
 /// A blob already in the store, or in the stream's open block, is never written again.
 final class ArchiveWriter: @unchecked Sendable {
-    /// Identifies a stream: one account's messages, which share blocks.
+    /// Identifies a stream: one account's messages on one connection, which share blocks.
     typealias StreamKey = ObjectIdentifier
 
     private enum Job {

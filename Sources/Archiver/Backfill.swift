@@ -111,7 +111,7 @@ public final class Backfill: @unchecked Sendable {
         report.seconds = Date().timeIntervalSince(started)
         report.interrupted = stop.byUser
         let status = report.complete ? "complete" : (report.interrupted ? "interrupted" : "incomplete")
-        let summary = (try? String(decoding: JSONEncoder().encode(report), as: UTF8.self)) ?? "{}"
+        let summary = (try? String(decoding: JSONEncoder().encode(report.indexRecord), as: UTF8.self)) ?? "{}"
         try store.catalog.finishRun(runID, finished: Timestamp.now(), status: status, summary: summary)
         if let storeError { throw storeError }
         return report

@@ -2,12 +2,14 @@ import ArchiveModel
 import Foundation
 import PackStore
 
-/// Turns streamed body bytes into an encoded blob (SHA-256 + zstd as the bytes arrive).
+/// Turns streamed body bytes into a hashed blob as the bytes arrive.
 ///
-/// One collector per fetch thread; the encoder and its buffers are reused for every message.
-/// The literal's size, known before its first byte, picks the compression: messages up to the
-/// store's dictionary threshold use its trained dictionary, and while the store has none, small
-/// messages are handed to the ``DictionaryTrainer`` as samples (see ``StoreCompression``).
+/// One collector per account on a fetch thread (its identity names the account's block stream in
+/// the ``ArchiveWriter``); the encoder and its buffers are reused for every message. The literal's
+/// size, known before its first byte, decides: a message of up to ``BlockLayout/memberLimit`` bytes
+/// is kept raw (SHA-256 only) for the account's block; a larger one is compressed alone as it
+/// streams (SHA-256 + zstd, bounded memory). While the store has no dictionary, small messages
+/// are also handed to the ``DictionaryTrainer`` as samples (see ``StoreCompression``).
 final class BodyCollector: BodySink {
     private let encoder: BlobEncoder
     private let compression: StoreCompression?

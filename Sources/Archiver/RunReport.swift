@@ -69,6 +69,8 @@ public struct RunReport: Sendable, Codable {
     /// True when every account error was a temporary condition (network, server unavailable).
     public var accountErrorsTransient = true
     public var interrupted = false
+    /// Set only in the record the index keeps (``indexRecord``), whose mailbox list is filtered.
+    public var totals: RunTotals?
 
     public var messagesNew: Int { mailboxes.reduce(0) { $0 + $1.new } }
     public var bytesFetched: UInt64 { mailboxes.reduce(0) { $0 + $1.bytesFetched } }
@@ -82,8 +84,40 @@ public struct RunReport: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case runID = "run_id", kind, started, seconds, mailboxes, interrupted
+        case runID = "run_id", kind, started, seconds, mailboxes, interrupted, totals
         case accountErrors = "account_errors", authenticationFailure = "authentication_failure"
         case configurationFailure = "configuration_failure", accountErrorsTransient = "account_errors_transient"
+    }
+}
+
+extension RunReport {
+    /// What the index keeps of a run (`runs.summary`): the report with only the mailboxes that have
+    /// something to say (an error, pending UIDs, a new UIDVALIDITY generation, expunges, flag
+    /// changes, a note, throttling given up), plus totals. A scheduled sync of 800 unchanged
+    /// mailboxes would otherwise add about 300 KB of JSON to the index every run; what a mailbox
+    /// fetched stays in its message rows (`messages.run_id`).
+    var indexRecord: RunReport {
+        var record = self
+        record.mailboxes = mailboxes.filter { m in
+            m.error != nil || !m.pending.isEmpty || m.uidValidityChanged || m.expunged > 0 || m.flagChanges > 0
+                || m.note != nil || m.gaveUp || m.permissionDenied
+        }
+        record.totals = RunTotals(mailboxes: mailboxes.count, messagesNew: messagesNew, blobsNew: blobsNew,
+                                  bytesFetched: bytesFetched, unchanged: mailboxes.filter(\.unchanged).count)
+        return record
+    }
+}
+
+/// Totals of a run, kept in the index with its notable mailboxes (``RunReport/indexRecord``).
+public struct RunTotals: Sendable, Codable {
+    public var mailboxes: Int
+    public var messagesNew: Int
+    public var blobsNew: Int
+    public var bytesFetched: UInt64
+    public var unchanged: Int
+
+    enum CodingKeys: String, CodingKey {
+        case mailboxes, unchanged
+        case messagesNew = "messages_new", blobsNew = "blobs_new", bytesFetched = "bytes_fetched"
     }
 }
