@@ -5,6 +5,11 @@ public struct BlobID: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The 32 digest bytes.
     public let bytes: [UInt8]
 
+    /// Feeds the digest to `hasher` in one call (the synthesized form feeds 32 single bytes).
+    public func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     /// Wraps a 32-byte SHA-256 digest. Returns nil for any other length.
     public init?(bytes: [UInt8]) {
         guard bytes.count == 32 else { return nil }

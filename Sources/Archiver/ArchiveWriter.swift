@@ -101,8 +101,10 @@ final class ArchiveWriter: @unchecked Sendable {
         self.maxGroupAge = maxGroupAge
         compressor = BlockCompressor()
         writer = packs.makeWriter()
-        let thread = Thread { [self] in loop() }
-        thread.name = "coffer-writer"
+        let thread = Thread { [self] in
+            Thread.current.name = "coffer-writer"   // set from inside: Linux names only the current thread
+            loop()
+        }
         self.thread = thread
         thread.start()
     }
@@ -213,8 +215,8 @@ final class ArchiveWriter: @unchecked Sendable {
         case .batch(let messages, let pending, let tally, let stream, let bytes):
             let group = groups[stream] ?? Group(spoolDirectory: spoolDirectory)
             groups[stream] = group
-            defer { release(bytes) }
-            try add(messages, pending: pending, tally: tally, to: group)
+            do { try add(messages, pending: pending, tally: tally, to: group) } catch { release(bytes); throw error }
+            release(bytes)   // spooled: fetching may go on while the block is compressed
             if group.builder.rawCount >= blockTarget { try commit(stream) }
         case .action(let stream, let body):
             if let group = groups[stream], !group.isEmpty { group.actions.append(body) } else { try body() }

@@ -87,6 +87,7 @@ public final class Backfill: @unchecked Sendable {
                 group.enter()
                 let thread = Thread { [self] in
                     defer { group.leave() }
+                    Thread.current.name = "coffer-fetch"
                     while let account = queue.next(), !stop.isSet {
                         do { try archiveAccount(job, account, writer: writer, runID: runID) } catch {
                             lock.withLock { storeError = storeError ?? error }
@@ -165,8 +166,16 @@ public final class StopFlag: @unchecked Sendable {
 /// Times as RFC 3339 strings in UTC.
 public enum Timestamp {
     public static func now() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        // A formatter per thread (building one costs an ICU calendar; sharing one across threads is not safe).
+        let key = "coffer.Timestamp.formatter"
+        let f: ISO8601DateFormatter
+        if let cached = Thread.current.threadDictionary[key] as? ISO8601DateFormatter {
+            f = cached
+        } else {
+            f = ISO8601DateFormatter()
+            f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            Thread.current.threadDictionary[key] = f
+        }
         return f.string(from: Date())
     }
 }

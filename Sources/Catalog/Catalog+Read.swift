@@ -31,9 +31,14 @@ extension Catalog {
         guard !ids.isEmpty else { return [] }
         return try wrap {
             try db.read { db in
-                let stmt = try db.cachedStatement(sql: "SELECT 1 FROM blob_index WHERE id = ?")
                 var out = Set<BlobID>()
-                for id in ids where try Bool.fetchOne(stmt, arguments: [Data(id.bytes)]) != nil { out.insert(id) }
+                for start in stride(from: 0, to: ids.count, by: 500) {
+                    let chunk = ids[start..<min(start + 500, ids.count)]
+                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                    let found = try Data.fetchAll(db, sql: "SELECT id FROM blob_index WHERE id IN (\(marks))",
+                                                  arguments: StatementArguments(chunk.map { Data($0.bytes) }))
+                    for data in found { if let id = BlobID(bytes: Array(data)) { out.insert(id) } }
+                }
                 return out
             }
         }

@@ -67,6 +67,9 @@ public final class BlockBuilder {
     private let spoolDirectory: URL
     private var spool: (file: PackFile, url: URL)?
     private var count = 0
+    /// Bytes not yet written to the spool file (written 256 KiB at a time, not one call per message).
+    private var pending: [UInt8] = []
+    private static let writeChunk = 256 << 10
 
     /// Creates an empty builder whose bytes will wait in a file in `spoolDirectory` (created if missing).
     public init(spoolDirectory: URL) {
@@ -95,7 +98,11 @@ public final class BlockBuilder {
             let url = spoolDirectory.appendingPathComponent("coffer-block-\(PackID.random().hex).raw")
             spool = (try PackFile(path: url.path, flags: O_RDWR | O_CREAT | O_EXCL, pack: nil, mode: 0o600), url)
         }
-        try spool!.file.write(bytes)
+        if pending.count + bytes.count > Self.writeChunk { try flushPending() }
+        if bytes.count >= Self.writeChunk { try spool!.file.write(bytes) } else {
+            if pending.capacity < Self.writeChunk { pending.reserveCapacity(Self.writeChunk) }
+            pending += bytes
+        }
         let member = BlockMember(id: id, offset: UInt64(count), length: UInt64(bytes.count))
         count += bytes.count
         members.append(member)
@@ -111,6 +118,7 @@ public final class BlockBuilder {
         let table = BlockLayout.table(lengths: members.map { UInt32($0.length) })
         let total = count + table.count
         if buffer.count < total { buffer = [UInt8](repeating: 0, count: total) }
+        try flushPending()
         if let spool {
             let got = try buffer.withUnsafeMutableBytes { try spool.file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<count]), at: 0) }
             guard got == count else { throw PackStoreError.spillFileChanged(path: spool.url.path, expected: UInt64(count), actual: UInt64(got)) }
@@ -120,8 +128,15 @@ public final class BlockBuilder {
         return total
     }
 
+    private func flushPending() throws {
+        guard !pending.isEmpty, let spool else { return }
+        try spool.file.write(pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+
     /// Forgets every member and deletes the spool file. Safe to call more than once.
     public func discard() {
+        pending = []
         if let spool { unlink(spool.url.path) }
         spool = nil
         members = []
