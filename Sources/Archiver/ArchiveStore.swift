@@ -6,7 +6,8 @@ import PackStore
 import Glibc
 #endif
 
-/// A coffer store on disk: `index.sqlite` (the index), `packs/` (the blobs), `tmp/` (spill files), `lock`.
+/// A coffer store on disk: `index.sqlite` (the index), `headers.sqlite` (the header search index, derived and
+/// rebuildable), `packs/` (the blobs), `chain/` (the hash chain), `tmp/` (spill and block spool files), `lock`.
 ///
 /// Opening for writing takes an exclusive lock (flock) so that two coffer processes never
 /// write one store, and re-indexes blobs found in an unsealed pack tail after a crash.

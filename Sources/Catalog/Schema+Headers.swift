@@ -31,3 +31,30 @@ extension Schema {
     );
     """
 }
+
+extension Schema {
+    /// The header index in `headers.sqlite` (attached as `headers_db`), created when missing: the same
+    /// tables as ``v3Headers``, which migration `v6-headers-file` removes from `index.sqlite`. The
+    /// file holds derived data only (rebuilt from the packs by `coffer ls`), so it is synced less
+    /// strictly and may be deleted; `coffer stats` reports its size apart from the index.
+    static let headersFile = """
+    CREATE TABLE IF NOT EXISTS headers_db.headers (
+        id INTEGER PRIMARY KEY,
+        blob BLOB NOT NULL UNIQUE,
+        status TEXT NOT NULL,
+        extractor INTEGER NOT NULL,
+        message_id TEXT,
+        date INTEGER,
+        from_text TEXT,
+        to_text TEXT,
+        cc_text TEXT,
+        bcc_text TEXT,
+        subject TEXT
+    );
+    CREATE INDEX IF NOT EXISTS headers_db.headers_message_id ON headers (message_id);
+    CREATE INDEX IF NOT EXISTS headers_db.headers_date ON headers (date);
+    CREATE VIRTUAL TABLE IF NOT EXISTS headers_db.headers_fts USING fts5(
+        sender, recipients, subject, body, content = '', tokenize = 'unicode61 remove_diacritics 2'
+    );
+    """
+}

@@ -16,6 +16,8 @@ struct StatsCommand: ParsableCommand {
         let t = try store.catalog.totals()
         let packBytes = Self.bytes(under: store.directory.appendingPathComponent("packs"))
         let indexBytes = Self.bytes(under: store.directory, prefix: "index.sqlite")
+        // The header search index is derived data (rebuilt by `coffer ls`), reported apart.
+        let headerIndexBytes = Self.bytes(under: store.directory, prefix: "headers.sqlite")
         let stored = packBytes + indexBytes
         let ratio = t.blobRawBytes > 0 ? Double(stored) / Double(t.blobRawBytes) : 0
         let head = try ChainLog(store: store.directory).head()
@@ -24,7 +26,7 @@ struct StatsCommand: ParsableCommand {
             let object: [String: Any] = [
                 "accounts": t.accounts, "mailboxes": t.mailboxes, "messages": t.messages, "unique_blobs": t.blobs,
                 "raw_bytes": t.messageBytes, "unique_raw_bytes": t.blobRawBytes, "pack_bytes": packBytes,
-                "index_bytes": indexBytes, "stored_bytes": stored, "stored_to_raw": ratio, "chain_head": chain,
+                "index_bytes": indexBytes, "header_index_bytes": headerIndexBytes, "stored_bytes": stored, "stored_to_raw": ratio, "chain_head": chain,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             Console.out(String(decoding: data, as: UTF8.self))
@@ -36,6 +38,7 @@ struct StatsCommand: ParsableCommand {
         print("unique blobs    \(t.blobs)")
         print("raw bytes       \(t.messageBytes) (unique \(t.blobRawBytes))")
         print("stored bytes    \(stored) (packs \(packBytes), index \(indexBytes))")
+        print("header index    \(headerIndexBytes) (headers.sqlite: search index, rebuilt by `coffer ls` if deleted)")
         print(String(format: "stored / raw    %.3f", ratio))
         if let head {
             print("chain head      \(head.hash) (record \(head.seq), run \(head.run), \(head.appended))")
