@@ -34,7 +34,8 @@ final class TLSSession {
             }
             let err = SSL_get_error(ssl, rc)
             let queue = Self.errorQueue(fallback: "")
-            if err == SSL_ERROR_SYSCALL || err == SSL_ERROR_ZERO_RETURN || queue.isEmpty {
+            // OpenSSL 3 reports a peer that closed mid-handshake as SSL_R_UNEXPECTED_EOF_WHILE_READING.
+            if err == SSL_ERROR_SYSCALL || err == SSL_ERROR_ZERO_RETURN || queue.isEmpty || queue.contains("unexpected eof") {
                 // The peer went away mid-handshake: a server problem (overloaded, restarting), not our configuration.
                 throw IMAPClientError.connectionLost("the server closed the connection during the TLS handshake")
             }

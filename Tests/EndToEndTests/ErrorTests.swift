@@ -43,6 +43,39 @@ final class ErrorTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("cannot connect to localhost:1"), r.stderr)
     }
 
+    /// A server that accepts and closes at once (Dovecot does this when `imap-login` hits its process
+    /// limit): a temporary server problem, exit 75, not a certificate problem (exit 2).
+    func testConnectionClosedDuringTheTLSHandshakeExits75() throws {
+        let f = try fixture()
+        let dir = f.root.appendingPathComponent("closing")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(listener, 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        XCTAssertEqual(listen(listener, 8), 0)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let closer = Thread {
+            while true {
+                let c = accept(listener, nil, nil)
+                if c < 0 { return }
+                close(c)
+            }
+        }
+        closer.start()
+        let config = try Fixture.writeConfig(in: dir, users: [f.userNames[0]], name: "c.toml", port: port)
+        let r = try Coffer.run(["backfill", "--config", config])
+        XCTAssertEqual(r.code, 75, r.stderr)
+        XCTAssertTrue(r.stderr.contains("closed the connection during the TLS handshake"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("ca_file"), r.stderr)
+        shutdown(listener, Int32(SHUT_RDWR))
+    }
+
     func testUntrustedCertificateExits2() throws {
         let f = try fixture()
         let dir = f.root.appendingPathComponent("untrusted")
