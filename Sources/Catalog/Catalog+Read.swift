@@ -26,6 +26,21 @@ extension Catalog {
         }
     }
 
+    /// Up to `limit` blob IDs that start with the hexadecimal digits `prefix` (1 to 64 of them, either
+    /// case), in ID order: one range read of the blob index. Nil when `prefix` is not hexadecimal.
+    public func blobIDs(withPrefix prefix: String, limit: Int = 2) throws -> [BlobID]? {
+        let digits = prefix.lowercased()
+        guard (1...64).contains(digits.count), digits.allSatisfy({ $0.isHexDigit }),
+              let low = BlobID(hex: digits + String(repeating: "0", count: 64 - digits.count)),
+              let high = BlobID(hex: digits + String(repeating: "f", count: 64 - digits.count)) else { return nil }
+        return try wrap {
+            try db.read { db in
+                try Data.fetchAll(db, sql: "SELECT id FROM blob_index WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?",
+                                  arguments: [Data(low.bytes), Data(high.bytes), limit]).compactMap { BlobID(bytes: Array($0)) }
+            }
+        }
+    }
+
     /// Which of `ids` the store already holds.
     public func existingBlobs(_ ids: [BlobID]) throws -> Set<BlobID> {
         guard !ids.isEmpty else { return [] }

@@ -11,7 +11,7 @@ struct GetCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Argument(help: "The blob ID (64 hex characters).")
+    @Argument(help: "The blob ID (64 hex characters), or enough of its first digits to name one blob (as `ls` shows them).")
     var blob: String?
 
     @Option(help: "The account (with --mailbox and --uid).")
@@ -34,7 +34,9 @@ struct GetCommand: ParsableCommand {
         if blob == nil && (account == nil || mailbox == nil || uid == nil) {
             throw UsageError(message: "give a BLOB, or --account, --mailbox and --uid")
         }
-        if let blob, BlobID(hex: blob) == nil { throw UsageError(message: "BLOB must be 64 hexadecimal characters") }
+        if let blob, !(1...64).contains(blob.count) || !blob.allSatisfy(\.isHexDigit) {
+            throw UsageError(message: "BLOB must be a blob ID or its first hexadecimal digits (as `coffer ls` shows them)")
+        }
     }
 
     func run() throws {
@@ -67,7 +69,15 @@ struct GetCommand: ParsableCommand {
     }
 
     private func resolveBlob(_ catalog: Catalog) throws -> BlobID {
-        if let blob { return BlobID(hex: blob)! }
+        if let blob {
+            if let id = BlobID(hex: blob) { return id }
+            let found = try catalog.blobIDs(withPrefix: blob) ?? []
+            guard found.count == 1 else {
+                throw UsageError(message: found.isEmpty ? "no blob in the store starts with \(blob); check it with `coffer ls`"
+                                 : "\(blob) is the start of more than one blob; give more digits")
+            }
+            return found[0]
+        }
         var filter = MessageFilter()
         filter.accounts = [account!]
         filter.mailboxes = [mailbox!]

@@ -53,6 +53,26 @@ final class BackfillTests: XCTestCase {
         XCTAssertGreaterThan(checked, 50)
     }
 
+    /// `ls` shows 12-digit blob prefixes; `get` takes them (and any unique prefix), and refuses
+    /// ambiguous or unknown ones with a usage error.
+    func testGetTakesAUniqueBlobPrefix() throws {
+        let f = try fixture()
+        let row = f.manifest[0]
+        let out = f.root.appendingPathComponent("prefix.eml").path
+        let r = try Coffer.run(["get", "--config", f.configPath, String(row.sha256.prefix(12)).uppercased(), "-o", out])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertEqual(try sha256(ofFile: out), row.sha256)
+        let firstDigits = Dictionary(grouping: f.manifest.map(\.sha256), by: { $0.prefix(1) }).first { Set($0.value).count > 1 }!.key
+        let ambiguous = try Coffer.run(["get", "--config", f.configPath, String(firstDigits)])
+        XCTAssertEqual(ambiguous.code, 2)
+        XCTAssertTrue(ambiguous.stderr.contains("more than one blob"), ambiguous.stderr)
+        let absent = f.manifest.map(\.sha256).contains { $0.hasPrefix("0000000") } ? "ffffffff" : "0000000"
+        let none = try Coffer.run(["get", "--config", f.configPath, absent])
+        XCTAssertEqual(none.code, 2)
+        XCTAssertTrue(none.stderr.contains("no blob in the store starts with"), none.stderr)
+        XCTAssertEqual(try Coffer.run(["get", "--config", f.configPath, "xyz"]).code, 2)
+    }
+
     func testGetByAccountMailboxAndUID() throws {
         let f = try fixture()
         let first = try listed(try Coffer.run(["ls", "--config", f.configPath, "--json", "--mailbox", "INBOX"]))[0]
