@@ -72,8 +72,10 @@ extension Catalog {
         var args: [any DatabaseValueConvertible] = []
         let f = q.base
         if !f.accounts.isEmpty {
-            clauses.append("a.name IN (\(f.accounts.map { _ in "?" }.joined(separator: ",")))")
-            args += f.accounts
+            // The plain account name, or `source/name` as progress lines show it.
+            let marks = f.accounts.map { _ in "?" }.joined(separator: ",")
+            clauses.append("(a.name IN (\(marks)) OR a.source || '/' || a.name IN (\(marks)))")
+            args += f.accounts + f.accounts
         }
         if !f.mailboxes.isEmpty {
             let marks = f.mailboxes.map { _ in "?" }.joined(separator: ",")

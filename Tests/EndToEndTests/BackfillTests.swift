@@ -73,6 +73,17 @@ final class BackfillTests: XCTestCase {
         XCTAssertEqual(try Coffer.run(["get", "--config", f.configPath, "xyz"]).code, 2)
     }
 
+    /// Progress lines name accounts `source/account`; `--account` takes that form as well as the plain name.
+    func testAccountFilterTakesTheProgressLineForm() throws {
+        let f = try fixture()
+        let user = f.userNames[0]
+        let plain = try Coffer.run(["ls", "--config", f.configPath, "--json", "--account", user])
+        let qualified = try Coffer.run(["ls", "--config", f.configPath, "--json", "--account", "testbed/\(user)"])
+        XCTAssertEqual(plain.code, 0, plain.stderr)
+        XCTAssertEqual(qualified.stdoutText, plain.stdoutText)
+        XCTAssertEqual(try listed(plain).count, f.manifest.filter { $0.user == user }.count)
+    }
+
     func testGetByAccountMailboxAndUID() throws {
         let f = try fixture()
         let first = try listed(try Coffer.run(["ls", "--config", f.configPath, "--json", "--mailbox", "INBOX"]))[0]
