@@ -22,9 +22,11 @@ public final class ArchiveStore: @unchecked Sendable {
     /// Opens the store at `directory`.
     /// - Parameters:
     ///   - create: create the store when missing (backfill); otherwise a missing store is an error.
-    ///   - exclusive: take the writer lock.
+    ///   - exclusive: take the writer lock, and recover what a crash interrupted.
+    ///   - lockOnly: take the writer lock but open the packs read-only and recover nothing (`verify`:
+    ///     no run can change the store meanwhile, and nothing is changed to look at it).
     /// - Throws: `StoreError.missing`, `.locked`, or index/pack errors.
-    public init(directory: URL, create: Bool, exclusive: Bool) throws {
+    public init(directory: URL, create: Bool, exclusive: Bool, lockOnly: Bool = false) throws {
         self.directory = directory
         let fm = FileManager.default
         let indexURL = directory.appendingPathComponent("index.sqlite")
@@ -32,12 +34,18 @@ public final class ArchiveStore: @unchecked Sendable {
             guard create else { throw StoreError.missing(directory.path) }
             try fm.createDirectory(at: directory, withIntermediateDirectories: true)
         }
-        if exclusive { lockFD = try Self.lock(directory) }
+        if exclusive || lockOnly { lockFD = try Self.lock(directory) }
         if exclusive {
             // Spill and block spool files of a run that ended without cleaning up; only the lock holder may.
             try? fm.removeItem(at: directory.appendingPathComponent("tmp"))
             try fm.createDirectory(at: directory.appendingPathComponent("tmp"), withIntermediateDirectories: true)
         }
+        // Upgrading an older index changes it for good: only under the store lock, never beside a writer.
+        var upgradeLock: Int32 = -1
+        if !exclusive && !lockOnly, try Catalog.needsUpgrade(at: indexURL) {
+            do { upgradeLock = try Self.lock(directory) } catch StoreError.locked { throw StoreError.upgradeWhileLocked(directory.path) }
+        }
+        defer { if upgradeLock >= 0 { close(upgradeLock) } }
         catalog = try Catalog(path: indexURL, readOnly: false)
         packs = try PackStore(directory: directory.appendingPathComponent("packs"), access: exclusive ? .readWrite : .readOnly)
         compression = try StoreCompression(packs: packs, writable: exclusive)
@@ -83,12 +91,16 @@ public enum StoreError: Error, CustomStringConvertible {
     case missing(String)
     case locked(String)
     case cannotLock(String, String)
+    /// The index must be upgraded by this version, and another process holds the store lock.
+    case upgradeWhileLocked(String)
 
     public var description: String {
         switch self {
         case .missing(let path): return "no coffer store at \(path); run `coffer backfill` first or check --store"
         case .locked(let path): return "another coffer process is using the store \(path); try again when it has finished"
         case .cannotLock(let path, let reason): return "cannot lock \(path): \(reason); check permissions of the store folder"
+        case .upgradeWhileLocked(let path):
+            return "the store \(path) needs its index upgraded by this version of coffer, and another coffer process is using it; try again when it has finished"
         }
     }
 }

@@ -21,9 +21,10 @@ extension Catalog {
                 let rows = try Row.fetchCursor(db, sql: """
                     SELECT a.source, a.name, mb.wire_name, m.uidvalidity, m.uid, m.blob, m.size, m.internaldate, m.flags,
                            h.id, h.message_id, h.date, h.from_text, h.to_text, h.cc_text, h.bcc_text, h.subject,
-                           b.pack, b.offset, b.stored_length, b.raw_length, b.dictionary, b.member
+                           p.name, e.offset, e.stored_length, b.raw_length, e.dictionary, b.member
                     FROM messages m JOIN mailboxes mb ON mb.id = m.mailbox_id JOIN accounts a ON a.id = mb.account_id
-                    LEFT JOIN headers h ON h.blob = m.blob LEFT JOIN blobs b ON b.id = m.blob
+                    LEFT JOIN headers h ON h.blob = m.blob
+                    LEFT JOIN blob_index b ON b.id = m.blob LEFT JOIN entries e ON e.id = b.entry LEFT JOIN packs p ON p.id = e.pack
                     \(whereSQL) ORDER BY a.source, a.name, mb.wire_name, m.uidvalidity, m.uid
                     """, arguments: StatementArguments(args))
                 while let row = try rows.next() {

@@ -20,7 +20,10 @@ extension Catalog {
     public func blob(_ id: BlobID) throws -> BlobRow? {
         try wrap {
             try db.read { db in
-                try Row.fetchOne(db, sql: "SELECT pack, offset, stored_length, raw_length, dictionary, member FROM blobs WHERE id = ?",
+                try Row.fetchOne(db, sql: """
+                    SELECT p.name, e.offset, e.stored_length, b.raw_length, e.dictionary, b.member
+                    FROM blob_index b JOIN entries e ON e.id = b.entry JOIN packs p ON p.id = e.pack WHERE b.id = ?
+                    """,
                                  arguments: [Data(id.bytes)]).map { Self.blobRow(id: id, $0) }
             }
         }

@@ -4,9 +4,21 @@ import Foundation
 enum Console {
     private static let lock = NSLock()
 
-    /// One line to stderr.
+    /// One line to stderr, with write(2). When stderr cannot be written (its reader went away, a full
+    /// disk) the line is dropped and the command goes on: `FileHandle.write` would trap instead, and a
+    /// dying log pipe must not stop an archiving run.
     static func error(_ line: String) {
-        lock.withLock { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        lock.withLock {
+            Array((line + "\n").utf8).withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count {
+                    let n = Foundation.write(2, raw.baseAddress! + done, raw.count - done)
+                    if n > 0 { done += n; continue }
+                    if n < 0 && errno == EINTR { continue }
+                    return
+                }
+            }
+        }
     }
 
     /// One line to stdout.

@@ -27,4 +27,11 @@ struct StoreOptions: ParsableArguments {
     func open() throws -> ArchiveStore {
         try ArchiveStore(directory: storeURL(), create: false, exclusive: false)
     }
+
+    /// Opens an existing store for reading under its writer lock (exit 75 while a backfill or sync
+    /// runs): what `verify` needs so as not to mistake a run in progress for damage. Nothing is
+    /// recovered or changed.
+    func openLocked() throws -> ArchiveStore {
+        try ArchiveStore(directory: storeURL(), create: false, exclusive: false, lockOnly: true)
+    }
 }

@@ -41,12 +41,13 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         try check()
-        let store = try storeOptions.open()
+        let store = try storeOptions.openLocked()
         var options = VerifyOptions()
         options.readData = readData
         options.sample = readDataSubset.flatMap(Self.fraction)
         options.maxDuration = maxDuration
         options.expectHead = expectHead
+        options.holdsStoreLock = true
         options.threads = threads ?? max(2, ProcessInfo.processInfo.activeProcessorCount)
         let report = try StoreVerifier(store: store.directory, catalog: store.catalog, packs: store.packs)
             .run(options) { Console.error($0) }

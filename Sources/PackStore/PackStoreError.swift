@@ -84,22 +84,22 @@ public enum PackStoreError: Error, Equatable, Sendable, LocalizedError, CustomSt
     public var description: String {
         switch self {
         case .packMissing(let p):
-            return "Pack \(p) is missing from the store. Restore the pack file from a copy, or rebuild the index to drop its blobs and archive them again."
+            return "Pack \(p) is missing from the store. Restore the pack file from a second copy of the store (packs are never rewritten, so any copy that has it will do)."
         case let .io(p, path, op, code):
             let who = p.map { "pack \($0)" } ?? "the store"
             return "Could not \(op) \(path) for \(who): \(String(cString: strerror(code))). Check the disk (space, permissions, mount) and run the command again."
         case .badPackHeader(let p):
             return "Pack \(p) has a damaged header. Restore the pack file from a copy."
         case let .badEntryHeader(p, o):
-            return "Pack \(p) has a damaged entry header at offset \(o). Restore the pack from a copy or archive the affected messages again."
+            return "Pack \(p) has a damaged entry header at offset \(o). Restore the pack file from a second copy of the store."
         case let .locationMismatch(p, o):
-            return "The index points to an entry at offset \(o) of pack \(p) that holds a different blob. Rebuild the index from the packs."
+            return "The index points to an entry at offset \(o) of pack \(p) that holds a different blob. Restore index.sqlite from a copy of the store."
         case let .truncatedEntry(p, o):
             return "Pack \(p) ends inside the entry at offset \(o). Restore the pack from a copy, or reopen the store read-write to recover an interrupted pack."
         case let .corruptPayload(p, o, reason):
-            return "The blob at offset \(o) of pack \(p) does not decompress (\(reason)). Restore the pack from a copy or archive the message again."
+            return "The blob at offset \(o) of pack \(p) does not decompress (\(reason)). Restore the pack file from a second copy of the store."
         case let .hashMismatch(p, o, expected, actual):
-            return "The blob at offset \(o) of pack \(p) hashes to \(actual.hex.prefix(16))… instead of \(expected.hex.prefix(16))…. Restore the pack from a copy or archive the message again."
+            return "The blob at offset \(o) of pack \(p) hashes to \(actual.hex.prefix(16))… instead of \(expected.hex.prefix(16))…. Restore the pack file from a second copy of the store."
         case let .unsupportedEntry(p, o, reason):
             return "The entry at offset \(o) of pack \(p) cannot be decoded by this version (\(reason)). Upgrade coffer."
         case .storeLocked(let path):

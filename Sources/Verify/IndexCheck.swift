@@ -85,7 +85,7 @@ struct IndexCheck {
         } else if let elsewhere = try catalog.blob(entry.id) {
             detail = "The entry at offset \(o) is a second copy of a blob the index finds in pack \(elsewhere.pack) at offset \(elsewhere.offset); it only takes space. Nothing to do unless other findings name that pack."
         } else {
-            detail = "The entry at offset \(o) holds a blob that no index row names, so no listed message uses it. If messages are missing from `coffer ls`, restore index.sqlite from a backup copy; otherwise it only takes space."
+            detail = "The entry at offset \(o) holds a blob that no index row names, so no listed message uses it. If a backfill or sync was interrupted (a crash, a kill), run `coffer sync`: it indexes such entries. Otherwise, if messages are missing from `coffer ls`, restore index.sqlite from a backup copy; else it only takes space."
         }
         return Finding(kind: "orphan-entry", pack: pack, blob: entry.id.hex,
                        messages: try catalog.messages(referencing: entry.id).map(MessageRef.init), detail: detail)

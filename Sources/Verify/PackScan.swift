@@ -190,7 +190,7 @@ final class PackScan: @unchecked Sendable {
         case .ok: return nil
         case .hashMismatch(let actual):
             kind = "hash-mismatch"
-            detail = "The stored bytes decompress but hash to \(actual.hex), not to the blob's name: the pack is damaged. Restore the pack file from a backup copy, or re-fetch these messages with `coffer backfill` after removing the damaged pack."
+            detail = "The stored bytes decompress but hash to \(actual.hex), not to the blob's name: the pack is damaged. Restore the pack file from a second copy of the store (packs are never rewritten, so any copy that has it will do)."
         case .unreadable(let error):
             if case .packMissing = error { return nil }   // reported by the index check
             kind = "unreadable"

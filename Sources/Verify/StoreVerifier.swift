@@ -20,6 +20,8 @@ public struct VerifyOptions: Sendable {
     public var expectHead: String?
     /// Worker threads for the per-pack work.
     public var threads = 2
+    /// The caller holds the store's writer lock, so no run can be going on (`coffer verify` does).
+    public var holdsStoreLock = false
 
     public init() {}
 
@@ -70,7 +72,7 @@ public final class StoreVerifier {
         report.findings = index.findings
         report.packsOnDisk = index.packsOnDisk
         let chain = try ChainVerifier(store: directory, catalog: catalog, packs: packs)
-            .verify(expectHead: options.expectHead, writerActive: Self.writerActive(directory))
+            .verify(expectHead: options.expectHead, writerActive: !options.holdsStoreLock && Self.writerActive(directory))
         report.findings += chain.findings.map(Self.finding)
         report.notes += chain.notes
         report.chainHead = chain.head

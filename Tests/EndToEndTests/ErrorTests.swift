@@ -76,6 +76,20 @@ final class ErrorTests: XCTestCase {
         shutdown(listener, Int32(SHUT_RDWR))
     }
 
+    /// A stderr that cannot be written (a full disk, a reader that went away) loses the message but
+    /// not the exit code: no trap (it was exit 132 with nothing said).
+    func testUnwritableStderrKeepsTheExitCode() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Coffer.binary)
+        process.arguments = ["stats", "--store", "/nonexistent-\(UUID().uuidString)"]
+        process.standardError = try XCTUnwrap(FileHandle(forWritingAtPath: "/dev/full"))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 2)
+    }
+
     func testUntrustedCertificateExits2() throws {
         let f = try fixture()
         let dir = f.root.appendingPathComponent("untrusted")

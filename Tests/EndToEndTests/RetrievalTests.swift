@@ -76,6 +76,32 @@ final class RetrievalTests: XCTestCase {
                        "index.sqlite holds no header tables")
     }
 
+    /// A damaged header index (only a search cache) is set aside and rebuilt; it never stops the store.
+    func testADamagedHeaderIndexIsSetAsideAndRebuilt() throws {
+        let s = try retrievalStores()
+        let before = try Coffer.run(["ls", "--config", s.small.config, "--json", "--text", "the"]).stdoutText
+        let copy = try s.small.copy("damaged-headers")
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(at: copy.appendingPathComponent("headers.sqlite" + suffix)) }
+        try Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ 13) }).write(to: copy.appendingPathComponent("headers.sqlite"))
+        let stats = try Coffer.run(["stats", "--store", copy.path])
+        XCTAssertEqual(stats.code, 0, stats.stderr)
+        let r = try Coffer.run(["ls", "--store", copy.path, "--json", "--text", "the"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertEqual(r.stdoutText, before)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: copy.appendingPathComponent("headers.sqlite.damaged").path))
+    }
+
+    /// An index upgraded by a newer coffer (a migration this version does not know) is refused with a
+    /// plain message instead of being misread.
+    func testAnIndexFromANewerVersionIsRefused() throws {
+        let s = try retrievalStores()
+        let copy = try s.small.copy("newer")
+        _ = try sqlite(copy.appendingPathComponent("index.sqlite"), "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')")
+        let r = try Coffer.run(["ls", "--store", copy.path])
+        XCTAssertNotEqual(r.code, 0)
+        XCTAssertTrue(r.stderr.contains("newer version of coffer") && r.stderr.contains("v99-from-the-future"), r.stderr)
+    }
+
     func testHumanTableHasAHeaderAndOneLinePerMessage() throws {
         let s = try retrievalStores()
         let r = try Coffer.run(["ls", "--config", s.small.config, "--account", s.small.userNames[0]])

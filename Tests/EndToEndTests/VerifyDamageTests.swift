@@ -96,6 +96,22 @@ final class VerifyDamageTests: XCTestCase {
         XCTAssertTrue(data.stderr.contains("UID"), data.stderr)
     }
 
+    /// While another process holds the store's writer lock (a backfill or sync is running), verify
+    /// waits for nothing and judges nothing: exit 75, try again later.
+    func testVerifyWhileTheStoreIsLockedExits75() throws {
+        let s = try retrievalStores()
+        let store = try s.small.copy("locked")
+        let fd = open(store.appendingPathComponent("lock").path, O_RDWR | O_CREAT, 0o644)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        XCTAssertEqual(flock(fd, LOCK_EX | LOCK_NB), 0)
+        let r = try Coffer.run(["verify", "--store", store.path])
+        XCTAssertEqual(r.code, 75, r.stderr)
+        XCTAssertTrue(r.stderr.contains("another coffer process is using the store"), r.stderr)
+        flock(fd, LOCK_UN)
+        XCTAssertEqual(try Coffer.run(["verify", "--store", store.path]).code, 0)
+    }
+
     func testTruncatedPack() throws {
         let s = try retrievalStores()
         let store = try s.small.copy("truncated")
