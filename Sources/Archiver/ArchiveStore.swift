@@ -47,7 +47,15 @@ public final class ArchiveStore: @unchecked Sendable {
         }
         defer { if upgradeLock >= 0 { close(upgradeLock) } }
         catalog = try Catalog(path: indexURL, readOnly: false)
-        packs = try PackStore(directory: directory.appendingPathComponent("packs"), access: exclusive ? .readWrite : .readOnly)
+        var indexedEnds: [PackID: UInt64] = [:]
+        if exclusive {
+            for (name, last) in try catalog.lastIndexedEntries() {
+                guard let pack = PackID(hex: name) else { continue }
+                indexedEnds[pack] = BlobLocation(pack: pack, offset: last.offset, storedLength: last.storedLength, rawLength: 0).endOffset
+            }
+        }
+        packs = try PackStore(directory: directory.appendingPathComponent("packs"), access: exclusive ? .readWrite : .readOnly,
+                              indexedEnds: indexedEnds)
         compression = try StoreCompression(packs: packs, writable: exclusive)
         if exclusive { try reindexRecovered() }
     }

@@ -44,6 +44,22 @@ extension Catalog {
         }
     }
 
+    /// Per pack (32-hex ID): the offset and stored length of the last entry the index names.
+    public func lastIndexedEntries() throws -> [String: (offset: UInt64, storedLength: UInt64)] {
+        try wrap {
+            try db.read { db in
+                var out: [String: (offset: UInt64, storedLength: UInt64)] = [:]
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT p.name, e.offset, e.stored_length FROM entries e JOIN packs p ON p.id = e.pack
+                    WHERE e.offset = (SELECT MAX(offset) FROM entries WHERE pack = e.pack)
+                    """) {
+                    out[row[0]] = (UInt64(row[1] as Int64), UInt64(row[2] as Int64))
+                }
+                return out
+            }
+        }
+    }
+
     /// Which of `ids` the store already holds.
     public func existingBlobs(_ ids: [BlobID]) throws -> Set<BlobID> {
         guard !ids.isEmpty else { return [] }

@@ -10,7 +10,7 @@ extension PackStore {
     /// Nothing the caller indexed can be lost this way, because index rows are only committed after
     /// ``PackWriter/sync()`` made their entries durable. Entries whose dictionary file is missing or
     /// damaged are kept on their header and reported in ``recoveryFindings``.
-    func recoverUnsealedPacks() throws {
+    func recoverUnsealedPacks(indexedEnds: [PackID: UInt64] = [:]) throws {
         var entries: [RecoveredEntry] = []
         var packs: [PackID] = []
         var findings: [PackFinding] = []
@@ -24,6 +24,11 @@ extension PackStore {
                 continue
             }
             let scan = try scanChain(file, from: UInt64(PackHeader.size), to: size, checkPayloads: true)
+            if let indexed = indexedEnds[pack], scan.end < indexed {
+                // Damage below what the index names: not a torn write. Leave the pack untouched.
+                findings.append(.badEntryHeader(pack, offset: scan.end))
+                continue
+            }
             if scan.end < size {
                 try file.truncate(to: scan.end)
                 try file.sync()

@@ -45,9 +45,12 @@ public final class PackStore: @unchecked Sendable {
     /// - Parameters:
     ///   - directory: `<store>/packs`.
     ///   - access: `.readWrite` (default) locks the store and runs recovery; `.readOnly` does neither.
+    ///   - indexedEnds: per pack, the end offset of the last entry the index names. Recovery never cuts
+    ///     a pack below it: bad bytes before an indexed entry are damage, not a torn write, and the
+    ///     pack is left as it is (reported in ``recoveryFindings``) for `verify` and a restore.
     /// - Throws: `.storeLocked` when another open read-write store holds the lock; `.io` on file-system
     ///   errors, including a failed truncation during recovery.
-    public init(directory: URL, access: Access = .readWrite) throws {
+    public init(directory: URL, access: Access = .readWrite, indexedEnds: [PackID: UInt64] = [:]) throws {
         self.directory = directory.standardizedFileURL
         self.access = access
         guard access == .readWrite else {
@@ -57,7 +60,7 @@ public final class PackStore: @unchecked Sendable {
         try PackFile.makeDirectory(self.directory.path)
         writeLock = try StoreLock(directory: self.directory)
         try removeTemporaryDictionaryFiles()
-        try recoverUnsealedPacks()
+        try recoverUnsealedPacks(indexedEnds: indexedEnds)
     }
 
     /// Complete entries of unsealed packs found at open, in pack then offset order.

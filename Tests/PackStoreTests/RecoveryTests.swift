@@ -28,6 +28,29 @@ import Testing
         return (store, store.recovered, size)
     }
 
+    /// Bad bytes before an entry the index names are damage, not a torn write: recovery leaves the
+    /// pack whole (for verify and a restore) instead of cutting off the good entries after them.
+    @Test func damageBelowTheIndexedEndIsNeverCut() throws {
+        let dir = try TempDirectory()
+        let (pack, bytes, entries) = try crashedPack(dir)
+        var damaged = bytes
+        let e1 = entries[1].location
+        damaged[Int(e1.offset) + 64 + 10] ^= 0x40
+        let url = dir.packs.appendingPathComponent(String(pack.hex.prefix(2))).appendingPathComponent(pack.hex + ".pack")
+        try writeFile(url, damaged)
+        do {
+            let store = try PackStore(directory: dir.packs, indexedEnds: [pack: entries[2].location.endOffset])
+            #expect(store.recovered.isEmpty)
+            #expect(store.recoveredPacks.isEmpty)
+            #expect(store.recoveryFindings == [.badEntryHeader(pack, offset: e1.offset)])
+        }
+        #expect(try fileBytes(url) == damaged, "nothing cut, nothing sealed")
+        // Without the index's word (entries 1 and 2 never indexed) it is a torn write: cut after entry 0.
+        let (_, recovered, size) = try reopen(dir, pack, damaged)
+        #expect(recovered == [entries[0]])
+        #expect(size == entries[0].location.endOffset)
+    }
+
     @Test func truncationAtEveryByteOfTheLastEntry() throws {
         let dir = try TempDirectory()
         let (pack, bytes, entries) = try crashedPack(dir)
