@@ -41,12 +41,14 @@ public final class ArchiveStore: @unchecked Sendable {
             try fm.createDirectory(at: directory.appendingPathComponent("tmp"), withIntermediateDirectories: true)
         }
         // Upgrading an older index changes it for good: only under the store lock, never beside a writer.
-        var upgradeLock: Int32 = -1
-        if !exclusive && !lockOnly, try Catalog.needsUpgrade(at: indexURL) {
-            do { upgradeLock = try Self.lock(directory) } catch StoreError.locked { throw StoreError.upgradeWhileLocked(directory.path) }
+        let locked = exclusive || lockOnly
+        catalog = try Catalog(path: indexURL, readOnly: false, upgrade: locked)
+        if !locked, try catalog.needsUpgrade() {
+            let fd: Int32
+            do { fd = try Self.lock(directory) } catch StoreError.locked { throw StoreError.upgradeWhileLocked(directory.path) }
+            defer { close(fd) }
+            try catalog.upgrade()
         }
-        defer { if upgradeLock >= 0 { close(upgradeLock) } }
-        catalog = try Catalog(path: indexURL, readOnly: false)
         var indexedEnds: [PackID: UInt64] = [:]
         if exclusive {
             for (name, last) in try catalog.lastIndexedEntries() {
@@ -101,6 +103,14 @@ public enum StoreError: Error, CustomStringConvertible {
     case cannotLock(String, String)
     /// The index must be upgraded by this version, and another process holds the store lock.
     case upgradeWhileLocked(String)
+
+    /// Another process holds the store: a temporary condition (exit 75, try again later).
+    public var isTemporary: Bool {
+        switch self {
+        case .locked, .upgradeWhileLocked: return true
+        case .missing, .cannotLock: return false
+        }
+    }
 
     public var description: String {
         switch self {

@@ -65,9 +65,7 @@ final class BodyCollector: BodySink {
     private func prepare(size: Int) {
         // Small messages go raw into the account's block; the writer compresses the block as a whole.
         if size <= BlockLayout.memberLimit { encoder.keepRaw(size: size) }
-        guard let compression else { return }
-        if size > BlockLayout.memberLimit { encoder.use(compression.dictionary(forMessageOf: size)) }
-        sampling = compression.trainer?.wantsSample(size: size) ?? false
+        sampling = compression?.trainer?.wantsSample(size: size) ?? false
     }
 
     /// Offers the message to the trainer when sampling, then finishes the blob.

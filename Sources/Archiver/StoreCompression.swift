@@ -1,23 +1,21 @@
 import Foundation
 import PackStore
 
-/// How a store compresses the messages a run archives: the zstd level, the dictionary for small
-/// messages, and the training of that dictionary.
+/// How a store compresses the messages a run archives: the zstd level of large messages, the
+/// dictionary for small blocks, and the training of that dictionary.
 ///
-/// Opened with the store. When the store has a dictionary, the newest one is used for every message
-/// of up to ``Settings/dictionaryThreshold`` bytes. When it has none (a cold backfill), or has grown
+/// Opened with the store. When the store has a dictionary, the newest one is used for blocks of
+/// under ``Settings/blockDictionaryLimit`` bytes. When it has none (a first run), or has grown
 /// ``Settings/retrainGrowth`` times since its newest dictionary was trained, a ``DictionaryTrainer``
-/// samples this run's first small messages and trains one in the background; the run switches to it
-/// as soon as it is durable. Numbers behind the defaults: `docs/benchmarks-compression.md`.
+/// samples this run's first small messages and trains one when the run ends (``finishRun(train:)``).
+/// Numbers behind the defaults: `docs/benchmarks-compression.md`, `docs/store-format.md`.
 ///
 /// Thread-safe: every fetch thread's ``BodyCollector`` asks it per message.
 public final class StoreCompression: @unchecked Sendable {
     /// The knobs, with the defaults measured on the Enron corpus.
     public struct Settings: Sendable {
-        /// zstd level for every message.
+        /// zstd level for messages compressed alone (those over `BlockLayout.memberLimit`; they stream).
         public var level: Int32 = 3
-        /// Messages up to this many bytes use the dictionary (at most `BlobEncoder.singleCallLimit`).
-        public var dictionaryThreshold = 64 << 10
         /// Train a new dictionary when the packs have grown this many times since the newest one.
         public var retrainGrowth: UInt64 = 10
         /// Whether to train dictionaries at all.
@@ -54,7 +52,6 @@ public final class StoreCompression: @unchecked Sendable {
     /// - Throws: `PackStoreError.io` when the dictionaries or packs cannot be listed.
     public init(packs: PackStore, writable: Bool, settings: Settings = Settings()) throws {
         var settings = settings
-        settings.dictionaryThreshold = min(settings.dictionaryThreshold, BlobEncoder.singleCallLimit)
         settings.trainer.level = settings.level
         self.settings = settings
         guard writable else {
@@ -75,12 +72,6 @@ public final class StoreCompression: @unchecked Sendable {
 
     /// The zstd level encoders use.
     public var level: Int32 { settings.level }
-
-    /// The dictionary to compress a message of `size` bytes with, or nil for none.
-    public func dictionary(forMessageOf size: Int) -> CompressionDictionary? {
-        guard size <= settings.dictionaryThreshold else { return nil }
-        return trainer?.dictionary ?? loaded
-    }
 
     /// The dictionary small messages use now: a freshly trained one, else the store's newest.
     public var currentDictionary: CompressionDictionary? { trainer?.dictionary ?? loaded }

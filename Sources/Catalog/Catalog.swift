@@ -11,13 +11,14 @@ import GRDB
 public final class Catalog: Sendable {
     let db: DatabasePool
 
-    /// Opens (creating if needed) the index at `path` and runs pending migrations.
-    /// - Throws: `CatalogError.cannotOpen` when the file is not a coffer index or cannot be opened.
+    /// Opens (creating if needed) the index at `path` and, with `upgrade`, runs pending migrations.
+    /// - Throws: `CatalogError.cannotOpen` when the file is not a coffer index or cannot be opened,
+    ///   `.newerVersion` when a newer coffer migrated it.
     ///
     /// The header search index lives beside it in `headers.sqlite` (attached to every connection as
     /// `headers_db`; see ``Schema/headersFile``): derived data that `coffer ls` rebuilds when the file
     /// is missing, kept out of `index.sqlite` so that the index proper stays small.
-    public init(path: URL, readOnly: Bool = false) throws {
+    public init(path: URL, readOnly: Bool = false, upgrade: Bool = true) throws {
         var config = Configuration()
         config.readonly = readOnly
         config.busyMode = .timeout(10)
@@ -35,8 +36,7 @@ public final class Catalog: Sendable {
                 throw CatalogError.newerVersion(path: path.path, migration: unknown)
             }
             if !readOnly {
-                try Catalog.migrator.migrate(db)
-                if !Set(Catalog.migrator.migrations).isSubset(of: applied) { try Self.compactAfterUpgrade(db) }
+                if upgrade { try Self.upgrade(db) }
                 try db.writeWithoutTransaction { db in
                     try db.execute(sql: "PRAGMA headers_db.journal_mode = WAL")
                     try db.execute(sql: "PRAGMA headers_db.synchronous = NORMAL")
@@ -48,19 +48,22 @@ public final class Catalog: Sendable {
         }
     }
 
-    /// Whether the index at `path` lacks migrations this version applies (an older store). Opens it
-    /// read-only and changes nothing; the caller then takes the store lock before opening it for real.
-    /// - Throws: `CatalogError.cannotOpen`.
-    public static func needsUpgrade(at path: URL) throws -> Bool {
-        var config = Configuration()
-        config.readonly = true
-        do {
-            let queue = try DatabaseQueue(path: path.path, configuration: config)
-            let applied = try queue.read { try migrator.appliedIdentifiers($0) }
-            return !Set(migrator.migrations).isSubset(of: applied)
-        } catch let error as DatabaseError {
-            throw CatalogError.cannotOpen(path: path.path, reason: error.message ?? "\(error.resultCode)")
-        }
+    /// Whether the index lacks migrations this version applies (an older store). Changes nothing;
+    /// the caller takes the store lock, then calls ``upgrade()``.
+    public func needsUpgrade() throws -> Bool {
+        try wrap { try db.read { !Set(Catalog.migrator.migrations).isSubset(of: try Catalog.migrator.appliedIdentifiers($0)) } }
+    }
+
+    /// Runs pending migrations (and compacts the file after them). Call under the store lock.
+    public func upgrade() throws {
+        try wrap { try Self.upgrade(db) }
+    }
+
+    private static func upgrade(_ db: DatabasePool) throws {
+        let applied = try db.read { try migrator.appliedIdentifiers($0) }
+        guard !Set(migrator.migrations).isSubset(of: applied) else { return }
+        try migrator.migrate(db)
+        try compactAfterUpgrade(db)
     }
 
     /// Moves a header index that is not a database (or is corrupt) to `headers.sqlite.damaged`, so that

@@ -29,9 +29,7 @@ struct ExitStatus {
         switch error {
         case let e as ConfigError: return ExitStatus(code: ExitCode32.usage, message: "error: \(e)")
         case let e as StoreError:
-            if case .locked = e { return ExitStatus(code: ExitCode32.tryLater, message: "error: \(e)") }
-            if case .upgradeWhileLocked = e { return ExitStatus(code: ExitCode32.tryLater, message: "error: \(e)") }
-            return ExitStatus(code: ExitCode32.usage, message: "error: \(e)")
+            return ExitStatus(code: e.isTemporary ? ExitCode32.tryLater : ExitCode32.usage, message: "error: \(e)")
         case let e as UsageError: return ExitStatus(code: ExitCode32.usage, message: "error: \(e.message)")
         case let e as CatalogError: return ExitStatus(code: ExitCode32.incomplete, message: "error: \(e)")
         case let e as IMAPClientError: return ExitStatus(code: ExitCode32.incomplete, message: "error: \(e)")

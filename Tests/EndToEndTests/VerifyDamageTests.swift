@@ -28,6 +28,15 @@ final class VerifyDamageTests: XCTestCase {
         ((try records(store)[seq - 1]["packs"] as! [[String: Any]])[0]["id"] as! String)
     }
 
+    /// The lines of a chain log, and writing them back (one record per line).
+    private func logLines(_ log: URL) throws -> [String] {
+        try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    private func writeLog(_ log: URL, _ lines: [String]) throws {
+        try (lines.joined(separator: "\n") + "\n").write(to: log, atomically: true, encoding: .utf8)
+    }
+
     private func packURL(_ store: URL, _ pack: String) -> URL {
         store.appendingPathComponent("packs/\(pack.prefix(2))/\(pack).pack")
     }
@@ -211,10 +220,10 @@ final class VerifyDamageTests: XCTestCase {
         let s = try retrievalStores()
         let store = try s.small.copy("chain-edited")
         let log = store.appendingPathComponent("chain/log.jsonl")
-        var lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        var lines = try logLines(log)
         XCTAssertTrue(lines[0].contains("\"rows\":"))
         lines[0] = lines[0].replacingOccurrences(of: "\"kind\":\"backfill\"", with: "\"kind\":\"sync\"")
-        try (lines.joined(separator: "\n") + "\n").write(to: log, atomically: true, encoding: .utf8)
+        try writeLog(log, lines)
 
         let r = try verify(store)
         XCTAssertEqual(r.code, 4)
@@ -230,9 +239,9 @@ final class VerifyDamageTests: XCTestCase {
         var objects = try records(store)
         objects[0]["appended"] = "2000-01-01T00:00:00Z"
         objects[0]["hash"] = try ChainCanonical.hash(objects[0])
-        var lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        var lines = try logLines(log)
         lines[0] = String(decoding: try JSONSerialization.data(withJSONObject: objects[0], options: [.sortedKeys]), as: UTF8.self)
-        try (lines.joined(separator: "\n") + "\n").write(to: log, atomically: true, encoding: .utf8)
+        try writeLog(log, lines)
 
         let r = try verify(store)
         XCTAssertEqual(r.code, 4)
@@ -243,9 +252,9 @@ final class VerifyDamageTests: XCTestCase {
         let s = try retrievalStores()
         let store = try s.small.copy("chain-reordered")
         let log = store.appendingPathComponent("chain/log.jsonl")
-        var lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        var lines = try logLines(log)
         lines.swapAt(1, 2)
-        try (lines.joined(separator: "\n") + "\n").write(to: log, atomically: true, encoding: .utf8)
+        try writeLog(log, lines)
         let r = try verify(store)
         XCTAssertEqual(r.code, 4)
         XCTAssertEqual(r.kinds, ["chain-record-out-of-order", "chain-record-out-of-order"], r.stderr)
@@ -261,8 +270,8 @@ final class VerifyDamageTests: XCTestCase {
         XCTAssertEqual(unknown.kinds, ["expected-head-not-found"])
 
         let log = store.appendingPathComponent("chain/log.jsonl")
-        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map(String.init)
-        try (lines.dropLast().joined(separator: "\n") + "\n").write(to: log, atomically: true, encoding: .utf8)
+        let lines = try logLines(log)
+        try writeLog(log, Array(lines.dropLast()))
         let r = try verify(store, ["--expect-head", s.headsOfSmall[2]])
         XCTAssertEqual(r.code, 4)
         XCTAssertEqual(r.kinds, ["chain-record-missing", "expected-head-not-found", "pack-unchained"], r.stderr)
