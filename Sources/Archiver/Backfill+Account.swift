@@ -107,6 +107,7 @@ extension Backfill {
         }
         if r.throttleWait > 0 { line += String(format: ", waited %.1f s on throttling", r.throttleWait) }
         if r.expunged > 0 { line += ", \(r.expunged) expunged on the server" }
+        if r.flagChanges > 0 { line += ", \(r.flagChanges) flag change\(r.flagChanges == 1 ? "" : "s") recorded as events" }
         if !r.pending.isEmpty { line += ", pending " + r.pending.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
         if let error = r.error { line += "; error: \(error)" }
         if let note = r.note { line += "; \(note)" }

@@ -35,7 +35,8 @@ extension Backfill {
                 guard let encoded else { return }
                 staged[uid]?.blob.discard()
                 staged[uid] = StagedMessage(mailboxID: record.id, uidValidity: validity, uid: uid, blob: encoded,
-                                            serverSize: message.serverSize, internalDate: message.internalDate, flags: message.flags)
+                                            serverSize: message.serverSize, internalDate: message.internalDate,
+                                            flags: message.flags.filter { $0.caseInsensitiveCompare("\\Recent") != .orderedSame })
             }, onBatchDone: { index in
                 finished.insert(index)
                 try submit(batches[index], &staged, nilBodies, record, validity, &report, writer: writer, tally: tally, stream: stream, failure: nil)

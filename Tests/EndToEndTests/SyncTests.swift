@@ -107,6 +107,9 @@ final class SyncTests: XCTestCase {
         XCTAssertEqual(box["new"] as? Int, 0)
         let row = try archived().first { $0["mailbox"] as? String == "INBOX" && $0["uid"] as? Int == inbox[0]["uid"] as? Int }!
         XCTAssertEqual(row["flags"] as? [String], inbox[0]["flags"] as? [String], "the archived row is never changed")
+        XCTAssertTrue(s.stderr.contains("INBOX: ") && s.stderr.contains("1 flag change recorded as events"), s.stderr)
+        XCTAssertFalse(try archived().contains { ($0["flags"] as? [String] ?? []).contains("\\Recent") },
+                       "\\Recent is session state, never archived as a flag")
     }
 
     func testUIDValidityChangeStartsANewGenerationWithoutNewBlobs() throws {
